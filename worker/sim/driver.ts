@@ -1,0 +1,165 @@
+/**
+ * Drives a Scheduler against wall-clock time: the browser's "real time",
+ * slow motion, pause and single-step.
+ *
+ * Sans-IO: the wall clock and the host timer are injected (worker/main.ts passes
+ * performance.now and setTimeout; tests pass a fake). While running, stack time
+ * advances at `speed` x wall time, so at 0.1x a 20 ms RTT takes 200 ms to watch.
+ * While paused, stack time stands still; frames arriving from the real link are
+ * queued as events (via inject) and released one at a time by step().
+ */
+
+import type { Scheduler, Time } from './scheduler';
+
+export interface WallClock {
+  /** Milliseconds, monotonic. */
+  now(): number;
+  /** Calls `fn` once after about `ms` milliseconds; returns a handle for cancel. */
+  setTimer(fn: () => void, ms: number): unknown;
+  cancelTimer(handle: unknown): void;
+}
+
+export type DriverMode = 'running' | 'paused';
+
+export const MIN_SPEED = 0.01;
+export const MAX_SPEED = 1;
+
+export interface DriverState {
+  mode: DriverMode;
+  speed: number;
+  /** Stack time now. */
+  now: Time;
+  /** Events waiting in the scheduler. */
+  pending: number;
+  /** Due time and label of the next event, if any. */
+  nextAt: Time | undefined;
+  nextLabel: string | undefined;
+  eventsRun: number;
+}
+
+export class RealtimeDriver {
+  private _mode: DriverMode = 'paused';
+  private _speed = 1;
+  private wallAnchor = 0;
+  private stackAnchor = 0;
+  private handle: unknown = undefined;
+  private pumping = false;
+  /** Called after every batch of events, e.g. to flush trace batches. */
+  onAfterRun: (() => void) | undefined;
+
+  constructor(
+    readonly scheduler: Scheduler,
+    private readonly wall: WallClock,
+  ) {}
+
+  get mode(): DriverMode {
+    return this._mode;
+  }
+
+  get speed(): number {
+    return this._speed;
+  }
+
+  state(): DriverState {
+    const s = this.scheduler;
+    return {
+      mode: this._mode,
+      speed: this._speed,
+      now: s.now,
+      pending: s.pending,
+      nextAt: s.nextAt(),
+      nextLabel: s.nextLabel(),
+      eventsRun: s.eventsRun,
+    };
+  }
+
+  /** Starts or resumes real-time progress from the current stack time. */
+  run(): void {
+    if (this._mode === 'running') return;
+    this._mode = 'running';
+    this.anchor();
+    this.pump();
+  }
+
+  /** Freezes stack time. Pending events wait for run() or step(). */
+  pause(): void {
+    if (this._mode === 'paused') return;
+    this.pump(); // bring stack time up to this instant first
+    this._mode = 'paused';
+    this.cancelWallTimer();
+  }
+
+  /**
+   * While paused: releases the next event (jumping stack time to it).
+   * Returns false when nothing is pending or when running.
+   */
+  step(): boolean {
+    if (this._mode !== 'paused') return false;
+    const ran = this.scheduler.runNext();
+    if (ran) this.onAfterRun?.();
+    return ran;
+  }
+
+  /** Speed factor, clamped to [0.01, 1]. Stack time stays continuous across the change. */
+  setSpeed(speed: number): void {
+    const clamped = Math.min(MAX_SPEED, Math.max(MIN_SPEED, Number.isFinite(speed) ? speed : 1));
+    if (this._mode === 'running') this.pump();
+    this._speed = clamped;
+    this.anchor();
+    if (this._mode === 'running') this.pump();
+  }
+
+  /**
+   * Runs `fn` as an event at the current stack time: the way input from outside
+   * (a frame from the peer, a command from the UI) enters the stack, so it is
+   * ordered with timers and held while paused.
+   */
+  inject(fn: () => void, label = 'input'): void {
+    if (this._mode === 'running') this.catchUp();
+    this.scheduler.at(this.scheduler.now, fn, label);
+    if (this._mode === 'running') this.pump();
+  }
+
+  /** Stack time that corresponds to the wall clock now (while running). */
+  private stackTimeNow(): Time {
+    return this.stackAnchor + (this.wall.now() - this.wallAnchor) * this._speed;
+  }
+
+  private anchor(): void {
+    this.wallAnchor = this.wall.now();
+    this.stackAnchor = this.scheduler.now;
+  }
+
+  /** Runs everything due up to now without re-arming the wall timer. */
+  private catchUp(): void {
+    if (this.pumping) return;
+    this.pumping = true;
+    try {
+      const ran = this.scheduler.runUntil(this.stackTimeNow());
+      if (ran > 0) this.onAfterRun?.();
+    } finally {
+      this.pumping = false;
+    }
+  }
+
+  private pump(): void {
+    if (this.pumping) return; // an event that injects input is handled by the outer pump
+    this.catchUp();
+    this.cancelWallTimer();
+    if (this._mode !== 'running') return;
+    const next = this.scheduler.nextAt();
+    if (next === undefined) return;
+    const delay = Math.max(0, (next - this.scheduler.now) / this._speed);
+    this.handle = this.wall.setTimer(() => {
+      this.handle = undefined;
+      this.pump();
+    }, delay);
+  }
+
+  private cancelWallTimer(): void {
+    if (this.handle !== undefined) {
+      this.wall.cancelTimer(this.handle);
+      this.handle = undefined;
+    }
+  }
+}

@@ -1,0 +1,164 @@
+/**
+ * Typed trace events: the one output of the stack that the UI, pcap export and
+ * tests all consume. The UI never reaches into the stack's internals; what it
+ * shows is what is traced here.
+ *
+ * Every event carries the stack time `t` (ms) and the `host` name, because solo
+ * mode runs two hosts into one trace stream.
+ */
+
+import type { WireErrorReason } from '../wire/result';
+
+export type Layer = 'link' | 'ethernet' | 'arp' | 'ipv4' | 'icmp' | 'udp' | 'tcp' | 'app';
+
+export type Direction = 'tx' | 'rx';
+
+/** Why something was dropped. Wire reasons come from the parsers; the rest from the layers. */
+export type DropReason =
+  | WireErrorReason
+  | 'not-for-us' // Ethernet destination is neither our MAC nor broadcast
+  | 'nic-queue-full' // egress queue tail-drop (link backpressure)
+  | 'link-down' // interface or cable is down
+  | 'too-big' // larger than the interface MTU
+  | 'arp-failed' // no ARP reply after the retries; queued packets are dropped
+  | 'arp-queue-full' // too many packets waiting for one ARP resolution
+  | 'no-route' // no route to the destination
+  | 'not-forwarding' // a packet for another host while forwarding is off
+  | 'ttl-exceeded' // TTL reached zero while forwarding
+  | 'frag-needed' // DF set and the datagram is larger than the next hop's MTU
+  | 'martian' // impossible source address (ours, broadcast, multicast, zero)
+  | 'reassembly-timeout' // fragments never completed
+  | 'reassembly-overlap' // overlapping fragments with conflicting data (the datagram is discarded)
+  | 'reassembly-limit' // reassembly memory bound reached
+  | 'unknown-protocol' // no handler for the IP protocol number
+  | 'port-unreachable' // no socket bound to the destination port
+  | 'icmp-rate-limited' // an ICMP error we would have sent was suppressed
+  | 'socket-queue-full'; // receiving socket's queue is full
+
+export interface FrameEvent {
+  type: 'frame';
+  t: number;
+  host: string;
+  iface: string;
+  dir: Direction;
+  /** Per-host frame number, also the key in the frame store. */
+  id: number;
+  /** The frame itself. Shared, never mutated by the stack: do not modify. */
+  frame: Uint8Array;
+}
+
+export interface DropEvent {
+  type: 'drop';
+  t: number;
+  host: string;
+  layer: Layer;
+  reason: DropReason;
+  /** A sentence for people. */
+  detail: string;
+  /** The frame, when the drop is of a whole received frame. */
+  frameId?: number;
+  len?: number;
+}
+
+export interface ArpEvent {
+  type: 'arp';
+  t: number;
+  host: string;
+  what:
+    | 'request-sent' // who-has
+    | 'reply-sent' // is-at
+    | 'learned' // new cache entry
+    | 'updated' // entry's MAC changed (peer restarted with a new MAC, or gratuitous ARP)
+    | 'refreshed' // entry confirmed, same MAC
+    | 'resolved' // a pending resolution completed; queued packets go out
+    | 'failed' // no answer after the retries
+    | 'expired' // entry aged out
+    | 'gratuitous-sent'; // announcement when the interface comes up
+  ip: number;
+  mac?: number;
+  /** Packets released (resolved) or dropped (failed). */
+  packets?: number;
+}
+
+export interface IpEvent {
+  type: 'ip';
+  t: number;
+  host: string;
+  what: 'fragmented' | 'reassembled' | 'forwarded';
+  src: number;
+  dst: number;
+  ident: number;
+  protocol: number;
+  /** fragmented: number of fragments; reassembled: datagram size; forwarded: new TTL. */
+  value: number;
+}
+
+export interface IcmpEvent {
+  type: 'icmp';
+  t: number;
+  host: string;
+  what: 'echo-request-sent' | 'echo-reply-sent' | 'echo-reply-received' | 'error-sent' | 'error-received';
+  peer: number;
+  /** ICMP type and code (for errors), or ident/seq for echoes. */
+  icmpType: number;
+  code: number;
+  seq?: number;
+}
+
+export interface SocketEvent {
+  type: 'socket';
+  t: number;
+  host: string;
+  protocol: 'udp' | 'tcp';
+  what: 'bind' | 'close' | 'error';
+  localPort: number;
+  detail?: string;
+}
+
+export interface TimerEvent {
+  type: 'timer';
+  t: number;
+  host: string;
+  what: 'start' | 'stop' | 'fire';
+  /** e.g. "arp-retry", "reassembly", "rto", "persist", "time-wait". */
+  kind: string;
+  /** Which thing it belongs to: "10.0.0.2", a connection's 4-tuple. */
+  owner: string;
+  deadline?: number;
+}
+
+export interface HostEvent {
+  type: 'host';
+  t: number;
+  host: string;
+  what: 'up' | 'down' | 'config';
+  detail: string;
+}
+
+export type TraceEvent = FrameEvent | DropEvent | ArpEvent | IpEvent | IcmpEvent | SocketEvent | TimerEvent | HostEvent;
+
+export type TraceListener = (event: TraceEvent) => void;
+
+/**
+ * Fan-out of trace events. `enabled` is checked by emitters before they build an
+ * event object, so with no listeners (benchmarks) tracing costs one branch.
+ */
+export class Tracer {
+  private listeners: TraceListener[] = [];
+
+  get enabled(): boolean {
+    return this.listeners.length > 0;
+  }
+
+  subscribe(listener: TraceListener): () => void {
+    this.listeners = [...this.listeners, listener];
+    return () => {
+      this.listeners = this.listeners.filter((l) => l !== listener);
+    };
+  }
+
+  emit(event: TraceEvent): void {
+    const ls = this.listeners;
+    for (let i = 0; i < ls.length; i++) ls[i](event);
+  }
+}
