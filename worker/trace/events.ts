@@ -30,6 +30,8 @@ export type DropReason =
   | 'reassembly-timeout' // fragments never completed
   | 'reassembly-overlap' // overlapping fragments with conflicting data (the datagram is discarded)
   | 'reassembly-limit' // reassembly memory bound reached
+  | 'duplicate-fragment' // an exact copy of a fragment already held (harmless; ignored)
+  | 'broadcast-echo' // echo request to a broadcast address, ignored like Linux's icmp_echo_ignore_broadcasts
   | 'unknown-protocol' // no handler for the IP protocol number
   | 'port-unreachable' // no socket bound to the destination port
   | 'icmp-rate-limited' // an ICMP error we would have sent was suppressed

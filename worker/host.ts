@@ -1,0 +1,149 @@
+/**
+ * A host: NICs, IPv4 (with ARP, ICMP, fragmentation), UDP, composed.
+ *
+ * This file sits above the layers (it may import any of them); each layer below
+ * only knows its neighbours. Everything a host does runs on the injected
+ * scheduler and RNG, so two hosts built with the same seed and fed the same
+ * frames behave identically.
+ */
+
+import { parseCidr, parseIpv4, parseMac, type Ipv4Addr, type Mac } from './wire/addr';
+import type { Rng } from './sim/rng';
+import type { Scheduler } from './sim/scheduler';
+import { StackContext } from './trace/context';
+import { Tracer } from './trace/events';
+import { Nic } from './link/nic';
+import type { ArpOptions } from './net/arp-cache';
+import type { Interface } from './net/interface';
+import { Ipv4Layer } from './net/ipv4';
+import { PingSession, type PingEvent, type PingOptions } from './net/ping';
+import type { ReassemblyOptions } from './net/reassembly';
+import { Udp } from './transport/udp';
+
+export interface InterfaceConfig {
+  /** Default eth0, eth1, ... */
+  name?: string;
+  /** 48-bit number or text such as "02:00:00:00:00:01". */
+  mac: Mac | string;
+  /** Address and prefix, e.g. "10.0.0.1/24". */
+  address: string;
+  /** IP MTU, 576..16000. Default 1500. */
+  mtu?: number;
+  /** NIC egress queue, frames. Default 1000. */
+  queueFrames?: number;
+}
+
+export interface HostConfig {
+  name: string;
+  interfaces: InterfaceConfig[];
+  /** Default gateway, e.g. "10.0.0.254". */
+  gateway?: string;
+  /** Forward packets between interfaces (act as a router). Default false. */
+  forwarding?: boolean;
+  /** TTL of packets we originate. Default 64. */
+  ttl?: number;
+  arp?: Partial<ArpOptions>;
+  reassembly?: Partial<ReassemblyOptions>;
+}
+
+export interface HostDeps {
+  scheduler: Scheduler;
+  /** This host's randomness (ISNs, ephemeral ports, IP ids): fork one per host from the run's seed. */
+  rng: Rng;
+  /** Shared trace output; a host of its own if omitted. */
+  tracer?: Tracer;
+}
+
+export class Host {
+  readonly ctx: StackContext;
+  readonly ip: Ipv4Layer;
+  readonly udp: Udp;
+  readonly nics: Nic[] = [];
+
+  constructor(
+    readonly config: HostConfig,
+    deps: HostDeps,
+  ) {
+    this.ctx = new StackContext(config.name, deps.scheduler, deps.rng, deps.tracer ?? new Tracer());
+    this.ip = new Ipv4Layer(this.ctx, {
+      forwarding: config.forwarding ?? false,
+      defaultTtl: config.ttl,
+      reassembly: config.reassembly as ReassemblyOptions | undefined,
+      arp: config.arp,
+    });
+    config.interfaces.forEach((ic, i) => {
+      const mac = typeof ic.mac === 'number' ? ic.mac : parseMac(ic.mac);
+      if (mac === undefined) throw new Error(`Interface ${i} of ${config.name}: "${ic.mac}" is not a MAC address (write it like 02:00:00:00:00:01).`);
+      const cidr = parseCidr(ic.address);
+      if (!cidr) throw new Error(`Interface ${i} of ${config.name}: "${ic.address}" is not an address with a prefix (write it like 10.0.0.1/24).`);
+      const nic = new Nic(this.ctx, { mac, mtu: ic.mtu, name: ic.name ?? `eth${i}`, queueFrames: ic.queueFrames });
+      this.nics.push(nic);
+      this.ip.addInterface(nic, cidr.addr, cidr.prefixLen);
+    });
+    if (config.gateway !== undefined) this.ip.setGateway(requireIpv4(config.gateway, 'gateway'));
+    this.udp = new Udp(this.ctx, this.ip);
+  }
+
+  get name(): string {
+    return this.ctx.hostName;
+  }
+
+  get tracer(): Tracer {
+    return this.ctx.tracer;
+  }
+
+  get counters() {
+    return this.ctx.counters;
+  }
+
+  /** The first interface's address. */
+  get address(): Ipv4Addr {
+    return this.ip.interfaces[0]?.addr ?? 0;
+  }
+
+  iface(name?: string): Interface {
+    const i = name === undefined ? this.ip.interfaces[0] : this.ip.interfaces.find((x) => x.name === name);
+    if (!i) throw new Error(`${this.name} has no interface ${name ?? ''}`.trim());
+    return i;
+  }
+
+  /** Brings every interface up; each announces itself with a gratuitous ARP. */
+  up(): this {
+    for (const i of this.ip.interfaces) i.setUp(true);
+    if (this.ctx.tracing) this.ctx.emit({ type: 'host', t: this.ctx.now, host: this.name, what: 'up', detail: this.ip.interfaces.map((i) => i.describe()).join(', ') });
+    return this;
+  }
+
+  down(): this {
+    for (const i of this.ip.interfaces) i.setUp(false);
+    if (this.ctx.tracing) this.ctx.emit({ type: 'host', t: this.ctx.now, host: this.name, what: 'down', detail: '' });
+    return this;
+  }
+
+  /**
+   * A crash and reboot: every piece of state (ARP caches, fragments, sockets) is
+   * lost; the host comes back up with the same addresses, optionally a new MAC.
+   */
+  restart(newMacs?: Mac[]): this {
+    this.down();
+    this.ip.reset();
+    this.udp.reset();
+    newMacs?.forEach((m, i) => {
+      if (this.nics[i]) this.nics[i].mac = m;
+    });
+    return this.up();
+  }
+
+  /** Starts a ping session (ping(8) semantics); events arrive on `onEvent`. */
+  ping(dst: Ipv4Addr | string, options: PingOptions = {}, onEvent?: (e: PingEvent) => void): PingSession {
+    const addr = typeof dst === 'number' ? dst : requireIpv4(dst, 'ping destination');
+    return new PingSession(this.ctx, this.ip.icmp, addr, options, onEvent).start();
+  }
+}
+
+function requireIpv4(text: string, what: string): Ipv4Addr {
+  const a = parseIpv4(text);
+  if (a === undefined) throw new Error(`The ${what} "${text}" is not an IPv4 address (write it like 10.0.0.2).`);
+  return a;
+}
+
