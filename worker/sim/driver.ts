@@ -61,6 +61,9 @@ export class RealtimeDriver {
   }
 
   state(): DriverState {
+    // While running, stack time moves with the wall clock even between events:
+    // bring the scheduler up to this instant so `now` is not the last event's time.
+    if (this._mode === 'running') this.pump();
     const s = this.scheduler;
     return {
       mode: this._mode,
@@ -130,21 +133,28 @@ export class RealtimeDriver {
     this.stackAnchor = this.scheduler.now;
   }
 
-  /** Runs everything due up to now without re-arming the wall timer. */
-  private catchUp(): void {
+  /**
+   * Runs everything due up to now without re-arming the wall timer. `dueAt` is the
+   * stack time the firing wall timer was armed for: (wall - anchor) * speed can come
+   * out an ulp short of it (or the host may fire a little early), and the event must
+   * run anyway rather than re-arm a zero-delay timer. Never moves backwards: events
+   * due at the scheduler's current time always run.
+   */
+  private catchUp(dueAt = -Infinity): void {
     if (this.pumping) return;
     this.pumping = true;
     try {
-      const ran = this.scheduler.runUntil(this.stackTimeNow());
+      const limit = Math.max(this.stackTimeNow(), this.scheduler.now, dueAt);
+      const ran = this.scheduler.runUntil(limit);
       if (ran > 0) this.onAfterRun?.();
     } finally {
       this.pumping = false;
     }
   }
 
-  private pump(): void {
+  private pump(dueAt?: Time): void {
     if (this.pumping) return; // an event that injects input is handled by the outer pump
-    this.catchUp();
+    this.catchUp(dueAt);
     this.cancelWallTimer();
     if (this._mode !== 'running') return;
     const next = this.scheduler.nextAt();
@@ -152,7 +162,7 @@ export class RealtimeDriver {
     const delay = Math.max(0, (next - this.scheduler.now) / this._speed);
     this.handle = this.wall.setTimer(() => {
       this.handle = undefined;
-      this.pump();
+      this.pump(next);
     }, delay);
   }
 

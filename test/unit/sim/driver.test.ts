@@ -1,0 +1,320 @@
+import { describe, expect, it } from 'vitest';
+import { MAX_SPEED, MIN_SPEED, RealtimeDriver, type WallClock } from '../../../worker/sim/driver';
+import { Scheduler } from '../../../worker/sim/scheduler';
+
+/**
+ * A wall clock we turn by hand: `now` only moves in advance(), and host timers
+ * fire only there, in due order, each at its own due time.
+ */
+class FakeWall implements WallClock {
+  time = 0;
+  private nextHandle = 1;
+  readonly timers = new Map<number, { due: number; fn: () => void }>();
+  /** Every setTimer call, for asserting how the driver re-arms. */
+  readonly armed: { handle: number; due: number }[] = [];
+
+  now(): number {
+    return this.time;
+  }
+
+  setTimer(fn: () => void, ms: number): unknown {
+    const handle = this.nextHandle++;
+    const due = this.time + Math.max(0, ms);
+    this.timers.set(handle, { due, fn });
+    this.armed.push({ handle, due });
+    return handle;
+  }
+
+  cancelTimer(handle: unknown): void {
+    this.timers.delete(handle as number);
+  }
+
+  /** Wall-clock due times of the pending host timers. */
+  pendingDue(): number[] {
+    return [...this.timers.values()].map((t) => t.due);
+  }
+
+  /** Moves wall time forward by `ms`, firing due timers on the way. */
+  advance(ms: number): void {
+    const end = this.time + ms;
+    for (let fired = 0; ; fired++) {
+      if (fired > 10_000) throw new Error('the driver keeps re-arming host timers without progress');
+      let next: [number, { due: number; fn: () => void }] | undefined;
+      for (const entry of this.timers) if (entry[1].due <= end && (!next || entry[1].due < next[1].due)) next = entry;
+      if (!next) break;
+      this.timers.delete(next[0]);
+      this.time = Math.max(this.time, next[1].due);
+      next[1].fn();
+    }
+    this.time = end;
+  }
+}
+
+function setup(start = 0) {
+  const scheduler = new Scheduler(start);
+  const wall = new FakeWall();
+  wall.time = 1000; // the wall clock does not start at zero
+  const driver = new RealtimeDriver(scheduler, wall);
+  const log: string[] = [];
+  const note = (label: string) => () => log.push(`${label}@${+scheduler.now.toFixed(9)} wall ${+wall.time.toFixed(9)}`);
+  return { scheduler, wall, driver, log, note };
+}
+
+describe('RealtimeDriver', () => {
+  it('starts paused and does nothing until run', () => {
+    const { scheduler, wall, driver, log, note } = setup();
+    scheduler.at(5, note('a'));
+    expect(driver.mode).toBe('paused');
+    wall.advance(100);
+    expect(log).toEqual([]);
+    expect(scheduler.now).toBe(0);
+    expect(wall.timers.size).toBe(0);
+  });
+
+  it('run advances stack time with wall time, firing events on time', () => {
+    const { scheduler, wall, driver, log, note } = setup();
+    scheduler.at(20, note('a'));
+    scheduler.at(35, note('b'));
+    driver.run();
+    expect(driver.mode).toBe('running');
+    expect(wall.pendingDue()).toEqual([1020]);
+    wall.advance(19);
+    expect(log).toEqual([]);
+    wall.advance(1);
+    expect(log).toEqual(['a@20 wall 1020']);
+    wall.advance(30);
+    expect(log).toEqual(['a@20 wall 1020', 'b@35 wall 1035']);
+    expect(driver.state().now).toBe(50);
+  });
+
+  it('reports the current stack time while running even when no event is due', () => {
+    const { scheduler, wall, driver } = setup(100);
+    driver.run();
+    wall.advance(42);
+    expect(driver.state().now).toBe(142);
+    expect(scheduler.now).toBe(142);
+    driver.pause();
+    wall.advance(1000);
+    expect(driver.state().now).toBe(142);
+  });
+
+  it('at speed 0.1 a 20 ms event takes 200 ms of wall time', () => {
+    const { scheduler, wall, driver, log, note } = setup();
+    driver.setSpeed(0.1);
+    scheduler.at(20, note('rtt'));
+    driver.run();
+    expect(wall.pendingDue()).toEqual([1200]);
+    wall.advance(199);
+    expect(log).toEqual([]);
+    wall.advance(1);
+    expect(log).toEqual(['rtt@20 wall 1200']);
+  });
+
+  it('fires an event whose wall timer comes due when float rounding leaves stack time a hair short', () => {
+    // 7 ms at speed 0.3 from these anchors: (wall - anchor) * speed lands just under 7.
+    const { scheduler, wall, driver, log, note } = setup();
+    wall.time = 0.1;
+    driver.setSpeed(0.3);
+    scheduler.at(7, note('x'));
+    driver.run();
+    wall.advance(7 / 0.3 + 1e-9);
+    expect(log.length).toBe(1);
+    // and many random anchors: every event fires when its host timer fires, with no extra wake-ups
+    let seed = 1;
+    const rand = () => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 2 ** 32);
+    for (let i = 0; i < 300; i++) {
+      const s = new Scheduler(rand() * 1e5);
+      const w = new FakeWall();
+      w.time = rand() * 1e6;
+      const d = new RealtimeDriver(s, w);
+      d.setSpeed([1, 0.1, 0.3, 0.7, 0.01][i % 5]);
+      let ran = false;
+      s.at(s.now + rand() * 1000, () => (ran = true));
+      d.run();
+      const [due] = w.pendingDue();
+      w.advance(due - w.time);
+      expect(ran, `case ${i}`).toBe(true);
+      expect(w.armed.length, `case ${i}: host timers armed`).toBe(1);
+    }
+  });
+
+  it('setSpeed clamps to [0.01, 1]', () => {
+    const { driver } = setup();
+    for (const [asked, got] of [
+      [5, MAX_SPEED],
+      [1, 1],
+      [0.5, 0.5],
+      [0.01, 0.01],
+      [0.001, MIN_SPEED],
+      [0, MIN_SPEED],
+      [-3, MIN_SPEED],
+      [Number.NaN, 1],
+      [Infinity, 1],
+    ]) {
+      driver.setSpeed(asked);
+      expect(driver.speed, `setSpeed(${asked})`).toBe(got);
+    }
+    expect(MIN_SPEED).toBe(0.01);
+    expect(MAX_SPEED).toBe(1);
+  });
+
+  it('setSpeed keeps stack time continuous and re-times the pending event', () => {
+    const { scheduler, wall, driver, log, note } = setup();
+    scheduler.at(160, note('a'));
+    driver.run();
+    wall.advance(100);
+    driver.setSpeed(0.5);
+    expect(driver.state().now).toBe(100);
+    wall.advance(50);
+    expect(driver.state().now).toBe(125);
+    // 35 ms of stack time left at half speed: 70 ms of wall time
+    expect(wall.pendingDue()).toEqual([1220]);
+    wall.advance(70);
+    expect(log).toEqual(['a@160 wall 1220']);
+    driver.setSpeed(1);
+    wall.advance(10);
+    expect(driver.state().now).toBe(170);
+  });
+
+  it('pause freezes stack time and run resumes from where it stopped', () => {
+    const { scheduler, wall, driver, log, note } = setup();
+    scheduler.at(50, note('a'));
+    driver.run();
+    wall.advance(30);
+    driver.pause();
+    expect(driver.mode).toBe('paused');
+    expect(scheduler.now).toBe(30);
+    expect(wall.timers.size).toBe(0);
+    wall.advance(1000);
+    expect(log).toEqual([]);
+    expect(driver.state().now).toBe(30);
+    driver.run();
+    wall.advance(19);
+    expect(log).toEqual([]);
+    wall.advance(1);
+    expect(log).toEqual(['a@50 wall 2050']);
+  });
+
+  it('run and pause twice are harmless', () => {
+    const { scheduler, wall, driver } = setup();
+    scheduler.at(10, () => {});
+    driver.run();
+    driver.run();
+    expect(wall.timers.size).toBe(1);
+    driver.pause();
+    driver.pause();
+    expect(wall.timers.size).toBe(0);
+  });
+
+  it('inject while paused queues; step releases exactly one event at a time', () => {
+    const { scheduler, wall, driver, log, note } = setup();
+    scheduler.at(10, note('timer'));
+    driver.inject(note('frame1'));
+    driver.inject(note('frame2'));
+    wall.advance(100);
+    expect(log).toEqual([]);
+    expect(driver.state().pending).toBe(3);
+    expect(driver.state().nextLabel).toBe('input');
+    expect(driver.step()).toBe(true);
+    expect(log).toEqual(['frame1@0 wall 1100']);
+    expect(driver.step()).toBe(true);
+    expect(log).toEqual(['frame1@0 wall 1100', 'frame2@0 wall 1100']);
+    expect(driver.step()).toBe(true); // jumps stack time to the timer
+    expect(log[2]).toBe('timer@10 wall 1100');
+    expect(scheduler.now).toBe(10);
+    expect(driver.step()).toBe(false);
+    expect(wall.timers.size).toBe(0);
+  });
+
+  it('step does nothing while running', () => {
+    const { scheduler, driver } = setup();
+    scheduler.at(10, () => {});
+    driver.run();
+    expect(driver.step()).toBe(false);
+    expect(scheduler.pending).toBe(1);
+  });
+
+  it('inject while running runs at once, at the current stack time', () => {
+    const { scheduler, wall, driver, log, note } = setup();
+    scheduler.at(100, note('timer'));
+    driver.run();
+    wall.advance(37);
+    driver.inject(note('frame'));
+    expect(log).toEqual(['frame@37 wall 1037']);
+    expect(scheduler.pending).toBe(1);
+  });
+
+  it('inject from inside a running event runs in the same pass, after it', () => {
+    const { scheduler, wall, driver, log, note } = setup();
+    scheduler.at(10, () => {
+      log.push('outer');
+      driver.inject(note('inner'));
+    });
+    scheduler.at(10, note('sibling'));
+    driver.run();
+    wall.advance(10);
+    expect(log).toEqual(['outer', 'sibling@10 wall 1010', 'inner@10 wall 1010']);
+    expect(wall.timers.size).toBe(0);
+  });
+
+  it('re-arms its host timer for the next event, including ones armed by events and injected input', () => {
+    const { scheduler, wall, driver, log, note } = setup();
+    scheduler.at(10, () => {
+      log.push('a');
+      scheduler.after(5, note('child'));
+    });
+    scheduler.at(30, note('b'));
+    driver.run();
+    expect(wall.pendingDue()).toEqual([1010]);
+    wall.advance(10);
+    expect(wall.pendingDue()).toEqual([1015]);
+    wall.advance(5);
+    expect(wall.pendingDue()).toEqual([1030]);
+    // input that arms an earlier timer moves the host timer forward
+    driver.inject(() => scheduler.after(2, note('rto')));
+    expect(wall.pendingDue()).toEqual([1017]);
+    wall.advance(2);
+    expect(log).toEqual(['a', 'child@15 wall 1015', 'rto@17 wall 1017']);
+    expect(wall.pendingDue()).toEqual([1030]);
+    wall.advance(20);
+    expect(wall.timers.size).toBe(0); // idle: no host timer at all
+    expect(log.at(-1)).toBe('b@30 wall 1030');
+  });
+
+  it('runs events that are overdue as soon as it runs, in order', () => {
+    const { scheduler, wall, driver, log, note } = setup();
+    scheduler.at(1, note('a'));
+    scheduler.at(2, note('b'));
+    driver.run();
+    wall.advance(50); // one late host timer: both events run in one batch
+    expect(log).toEqual(['a@1 wall 1001', 'b@2 wall 1002']);
+  });
+
+  it('calls onAfterRun after each batch that ran something, and after a step', () => {
+    const { scheduler, wall, driver } = setup();
+    let batches = 0;
+    driver.onAfterRun = () => batches++;
+    scheduler.at(10, () => {});
+    scheduler.at(10, () => {});
+    scheduler.at(20, () => {});
+    driver.run();
+    expect(batches).toBe(0);
+    wall.advance(10);
+    expect(batches).toBe(1); // the two events at 10 are one batch
+    driver.inject(() => {});
+    expect(batches).toBe(2);
+    driver.pause();
+    expect(batches).toBe(2);
+    driver.step();
+    expect(batches).toBe(3);
+    driver.step();
+    expect(batches).toBe(3);
+  });
+
+  it('state() describes the driver and the scheduler', () => {
+    const { scheduler, driver } = setup();
+    scheduler.at(10, () => {}, 'rto');
+    driver.setSpeed(0.25);
+    expect(driver.state()).toEqual({ mode: 'paused', speed: 0.25, now: 0, pending: 1, nextAt: 10, nextLabel: 'rto', eventsRun: 0 });
+  });
+});
