@@ -31,6 +31,8 @@ export interface ArpOptions {
   entryTimeoutMs: number;
   /** Packets held per unresolved address. */
   queuePerEntry: number;
+  /** Entries kept at most; the oldest is evicted (Linux gc_thresh3 is 1024). Spoofed ARP cannot grow the cache without bound. */
+  maxEntries: number;
 }
 
 export const DEFAULT_ARP_OPTIONS: ArpOptions = {
@@ -38,6 +40,7 @@ export const DEFAULT_ARP_OPTIONS: ArpOptions = {
   retryMs: 1000,
   entryTimeoutMs: 60_000,
   queuePerEntry: 16,
+  maxEntries: 512,
 };
 
 /** What the cache needs from its interface. */
@@ -179,6 +182,7 @@ export class ArpCache {
   }
 
   private createEntry(ip: Ipv4Addr, mac: Mac, state: EntryState): ArpEntry {
+    if (this.entries.size >= this.options.maxEntries) this.evictOldest();
     const entry: ArpEntry = {
       ip,
       mac,
@@ -208,6 +212,16 @@ export class ArpCache {
       for (const f of queued) this.owner.sendFrame(f, mac, EtherType.IPV4);
     } else {
       this.trace(changed ? 'updated' : 'refreshed', e.ip, mac);
+    }
+  }
+
+  private evictOldest(): void {
+    const oldest = this.entries.values().next().value as ArpEntry | undefined;
+    if (!oldest) return;
+    oldest.timer.cancel();
+    this.entries.delete(oldest.ip);
+    for (const f of oldest.queue) {
+      this.ctx.drop('arp', 'arp-queue-full', `ARP cache full (${this.options.maxEntries} entries); ${formatIpv4(oldest.ip)} evicted with packets waiting`, undefined, f.length);
     }
   }
 
