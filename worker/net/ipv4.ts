@@ -11,7 +11,7 @@
 import { formatIpv4, isMulticastIpv4, prefixMask, type Ipv4Addr } from '../wire/addr';
 import { put16 } from '../wire/bytes';
 import { ETH, ethernetFrameLen } from '../wire/ethernet';
-import { IPV4, Ipv4View, writeIpv4Header } from '../wire/ipv4';
+import { IPV4, Ipv4View, writeIpv4Header, type Ipv4HeaderFields } from '../wire/ipv4';
 import { IcmpType, TimeExceededCode, UnreachableCode } from '../wire/icmp';
 import type { Nic } from '../link/nic';
 import type { StackContext } from '../trace/context';
@@ -82,6 +82,8 @@ export class Ipv4Layer implements Ipv4Input {
   private ident: number;
   private readonly handlers: (ProtocolHandler | undefined)[] = new Array(256);
   private readonly view = new Ipv4View();
+  /** Reused for every header we write: no allocation per packet on the send path. */
+  private readonly hdr: Ipv4HeaderFields = { headerLen: IPV4.MIN_HEADER_LEN, totalLen: 0, src: 0, dst: 0, protocol: 0, ttl: 0, ident: 0, dontFrag: false, moreFrags: false, fragOffset: 0 };
   private readonly rx: IpRxInfo = {
     src: 0,
     dst: 0,
@@ -214,18 +216,15 @@ export class Ipv4Layer implements Ipv4Input {
       this.ctx.drop('ipv4', 'no-route', `no route to ${formatIpv4(dst)}`, undefined, total);
       return 'no-route';
     }
-    writeIpv4Header(frame, ETH.HEADER_LEN, {
-      headerLen: IPV4.MIN_HEADER_LEN,
-      totalLen: total,
-      src,
-      dst,
-      protocol,
-      ttl,
-      ident: this.nextIdent(),
-      dontFrag,
-      moreFrags: false,
-      fragOffset: 0,
-    });
+    const h = this.hdr;
+    h.totalLen = total;
+    h.src = src;
+    h.dst = dst;
+    h.protocol = protocol;
+    h.ttl = ttl;
+    h.ident = this.nextIdent();
+    h.dontFrag = dontFrag;
+    writeIpv4Header(frame, ETH.HEADER_LEN, h);
     this.ctx.counters.inc('ipv4', 'tx');
     if (local) {
       // To ourselves: no wire, no ARP; delivered as the next event, like Linux's loopback.

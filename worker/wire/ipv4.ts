@@ -203,15 +203,23 @@ export function emitIpv4(repr: Ipv4Repr, out: Uint8Array, offset = 0): number {
   ensureRoom(out, offset, total, 'ipv4');
   if (repr.options.length % 4 !== 0 || hl > IPV4.MAX_HEADER_LEN) throw new RangeError('ipv4: options must be a multiple of 4 bytes, at most 40');
   if (total > IPV4.MAX_TOTAL_LEN) throw new RangeError(`ipv4: datagram of ${total} bytes exceeds 65535`);
+  // Payload first (it may overlap the header area when re-emitting in place), then options, then the header with its checksum.
+  copyUnlessInPlace(repr.payload, out, offset + hl);
+  out.set(repr.options, offset + IPV4.MIN_HEADER_LEN);
   writeIpv4Header(out, offset, {
     headerLen: hl,
     totalLen: total,
-    ...repr,
+    src: repr.src,
+    dst: repr.dst,
+    protocol: repr.protocol,
+    ttl: repr.ttl,
+    ident: repr.ident,
+    dscp: repr.dscp,
+    ecn: repr.ecn,
+    dontFrag: repr.dontFrag,
+    moreFrags: repr.moreFrags,
+    fragOffset: repr.fragOffset,
   });
-  out.set(repr.options, offset + IPV4.MIN_HEADER_LEN);
-  put16(out, offset + IPV4.CHECKSUM, 0);
-  put16(out, offset + IPV4.CHECKSUM, checksum(out, offset, hl));
-  copyUnlessInPlace(repr.payload, out, offset + hl);
   return total;
 }
 
@@ -232,8 +240,8 @@ export interface Ipv4HeaderFields {
 }
 
 /**
- * Writes the fixed 20 bytes of a header and its checksum (options, if any, must be
- * written by the caller before the checksum is valid). The hot path of the host
+ * Writes the fixed 20 bytes of a header and its checksum over `headerLen` bytes
+ * (so options, if any, must already be in place). The hot path of the host
  * uses this directly to avoid building a repr per packet.
  */
 export function writeIpv4Header(out: Uint8Array, o: number, h: Ipv4HeaderFields): void {
