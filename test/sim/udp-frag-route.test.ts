@@ -281,3 +281,23 @@ describe('routing through a router host', () => {
     expect(net.host('router').counters.drops('ipv4', 'not-forwarding')).toBe(1);
   });
 });
+
+describe('reassembly limits', () => {
+  it('a fragment that would make a datagram over 65535 bytes is dropped (ping of death)', () => {
+    const net = pair();
+    net.run(10);
+    // A last fragment at offset 65528 with 16 bytes of data: 20 + 65528 + 16 > 65535.
+    const frame = new Uint8Array(14 + 20 + 16);
+    frame.set([0x02, 0, 0, 0, 0, 0x02, 0x02, 0, 0, 0, 0, 0x01, 0x08, 0x00]);
+    const ipHdr = [0x45, 0, 0, 36, 0x12, 0x34, (65528 / 8) >> 8, (65528 / 8) & 0xff, 64, 1, 0, 0, 10, 0, 0, 1, 10, 0, 0, 2];
+    frame.set(ipHdr, 14);
+    let sum = 0;
+    for (let i = 0; i < 20; i += 2) sum += (ipHdr[i] << 8) | ipHdr[i + 1];
+    while (sum > 0xffff) sum = (sum & 0xffff) + (sum >>> 16);
+    frame[24] = (~sum >> 8) & 0xff;
+    frame[25] = ~sum & 0xff;
+    net.b.nics[0].receive(frame);
+    expect(net.b.counters.drops('ipv4', 'bad-length')).toBe(1);
+    expect(net.b.ip.reassembler.size).toBe(0);
+  });
+});

@@ -114,6 +114,12 @@ export class Reassembler {
       return undefined;
     }
 
+    // The reassembled datagram (header + data) must fit IPv4's 16-bit total length (the "ping of death").
+    if (headerLen + offset + len > IPV4.MAX_TOTAL_LEN) {
+      ctx.drop('ipv4', 'bad-length', `${describe()} would make a datagram longer than 65535 bytes`, frameId, end - start);
+      return undefined;
+    }
+
     const key = `${src}>${dst}/${protocol}#${ident}`;
     let p = this.pending.get(key);
     if (!p) {
@@ -202,7 +208,7 @@ export class Reassembler {
     datagram.set(header, 0);
     for (const f of p.fragments) datagram.set(f.data, hl + f.offset);
     // The reassembled header describes the whole datagram: no MF, offset 0, full length.
-    put16(datagram, IPV4.TOTAL_LEN, Math.min(0xffff, datagram.length));
+    put16(datagram, IPV4.TOTAL_LEN, datagram.length);
     put16(datagram, IPV4.FLAGS_FRAG, ((header[IPV4.FLAGS_FRAG] << 8) | header[IPV4.FLAGS_FRAG + 1]) & 0x4000);
     this.release(p);
     this.ctx.timer('stop', 'reassembly', p.key);

@@ -47,11 +47,17 @@ export function formatMac(mac: Mac, sep = ':'): string {
   return s;
 }
 
-/** Accepts 02:00:00:00:00:01, 02-00-00-00-00-01 (the Windows form) or 0200.0000.0001. */
+/**
+ * Accepts 02:00:00:00:00:01, 02-00-00-00-00-01 (the Windows form), 0200.0000.0001
+ * (the Cisco form) or 020000000001. Separators must sit where their notation puts
+ * them: stripping them blindly would read "0:20:00:00:00:001" as 02:00:00:00:00:01.
+ */
+const MAC_NOTATION = /^(?:[0-9a-f]{2}([:-])[0-9a-f]{2}(?:\1[0-9a-f]{2}){4}|[0-9a-f]{4}\.[0-9a-f]{4}\.[0-9a-f]{4}|[0-9a-f]{12})$/i;
+
 export function parseMac(text: string): Mac | undefined {
-  const digits = text.trim().replace(/[:.-]/g, '');
-  if (!/^[0-9a-fA-F]{12}$/.test(digits)) return undefined;
-  return parseInt(digits, 16);
+  const trimmed = text.trim();
+  if (!MAC_NOTATION.test(trimmed)) return undefined;
+  return parseInt(trimmed.replace(/[:.-]/g, ''), 16);
 }
 
 export function formatIpv4(addr: Ipv4Addr): string {
@@ -72,10 +78,14 @@ export function parseIpv4(text: string): Ipv4Addr | undefined {
 
 /** Parses "10.0.0.1/24" into an address and a prefix length. */
 export function parseCidr(text: string): { addr: Ipv4Addr; prefixLen: number } | undefined {
-  const [a, p] = text.split('/');
-  const addr = parseIpv4(a ?? '');
+  const parts = text.trim().split('/');
+  if (parts.length > 2) return undefined;
+  const [a, p] = parts;
+  const addr = parseIpv4(a);
+  // Plain decimal only: Number() would also take "", " 24", "0x18" and "1e1".
+  if (addr === undefined || (p !== undefined && !/^(?:0|[1-9]\d?)$/.test(p))) return undefined;
   const prefixLen = p === undefined ? 32 : Number(p);
-  if (addr === undefined || !Number.isInteger(prefixLen) || prefixLen < 0 || prefixLen > 32) return undefined;
+  if (prefixLen > 32) return undefined;
   return { addr, prefixLen };
 }
 

@@ -8,7 +8,7 @@ export function seqAdd(a: number, n: number): number {
   return (a + n) >>> 0;
 }
 
-/** The signed distance b - a, in (-2^31, 2^31]. */
+/** The signed distance b - a, in [-2^31, 2^31): a distance of exactly 2^31 comes out as -2^31. */
 export function seqDiff(b: number, a: number): number {
   return (b - a) | 0;
 }
