@@ -286,10 +286,11 @@ describe('reassembly limits', () => {
   it('a fragment that would make a datagram over 65535 bytes is dropped (ping of death)', () => {
     const net = pair();
     net.run(10);
-    // A last fragment at offset 65528 with 16 bytes of data: 20 + 65528 + 16 > 65535.
+    // A last fragment at offset 65512 with 16 bytes: the codec accepts it (65512 + 16 <= 65535),
+    // but the datagram it completes would be 20 + 65528 bytes long.
     const frame = new Uint8Array(14 + 20 + 16);
     frame.set([0x02, 0, 0, 0, 0, 0x02, 0x02, 0, 0, 0, 0, 0x01, 0x08, 0x00]);
-    const ipHdr = [0x45, 0, 0, 36, 0x12, 0x34, (65528 / 8) >> 8, (65528 / 8) & 0xff, 64, 1, 0, 0, 10, 0, 0, 1, 10, 0, 0, 2];
+    const ipHdr = [0x45, 0, 0, 36, 0x12, 0x34, (65512 / 8) >> 8, (65512 / 8) & 0xff, 64, 1, 0, 0, 10, 0, 0, 1, 10, 0, 0, 2];
     frame.set(ipHdr, 14);
     let sum = 0;
     for (let i = 0; i < 20; i += 2) sum += (ipHdr[i] << 8) | ipHdr[i + 1];
