@@ -24,6 +24,7 @@ export interface PingOptions {
 }
 
 export type PingEvent =
+  | { kind: 'start'; line: string }
   | { kind: 'sent'; seq: number }
   | { kind: 'reply'; seq: number; from: Ipv4Addr; bytes: number; ttl: number; rttMs: number; duplicate: boolean; line: string }
   | { kind: 'error'; seq: number; from: Ipv4Addr; message: string; line: string }
@@ -91,6 +92,7 @@ export class PingSession implements EchoListener {
 
   start(): this {
     this.startedAt = this.ctx.now;
+    this.onEvent({ kind: 'start', line: this.lines[0] });
     this.tick();
     return this;
   }

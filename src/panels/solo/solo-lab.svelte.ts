@@ -1,0 +1,137 @@
+/**
+ * State of the solo preview: two hosts in the worker, a ping terminal, the
+ * simulation clock controls and a live frame log. Components render this and
+ * call its methods; all stack access goes through the remote API.
+ */
+
+import { Comlink, stack } from '../../lib/stack/client';
+import { summarizeFrame } from '../../lib/frame-summary';
+import { formatIpv4, formatMac } from '../../../worker/wire/addr';
+import type { DriverState } from '../../../worker/sim/driver';
+import type { HostSummary } from '../../../worker/lab';
+import type { TraceEvent } from '../../../worker/trace/events';
+import type { PingEvent } from '../../../worker/net/ping';
+
+export interface LogRow {
+  key: number;
+  t: number;
+  host: string;
+  kind: 'tx' | 'rx' | 'drop';
+  protocol: string;
+  source: string;
+  destination: string;
+  info: string;
+}
+
+const LOG_ROWS = 200;
+
+export class SoloLabState {
+  status = $state<'idle' | 'starting' | 'ready' | 'error'>('idle');
+  error = $state('');
+  hosts = $state.raw<HostSummary[]>([]);
+  clock = $state.raw<DriverState | undefined>(undefined);
+  terminal = $state.raw<string[]>([]);
+  log = $state.raw<LogRow[]>([]);
+  pinging = $state(false);
+  from = $state('alice');
+  count = $state(4);
+  framesSeen = $state(0);
+  private nextKey = 0;
+  private poll: ReturnType<typeof setInterval> | undefined;
+
+  get target(): string {
+    const other = this.hosts.find((h) => h.name !== this.from);
+    return other ? formatIpv4(other.address) : '';
+  }
+
+  describe(h: HostSummary): { name: string; ip: string; mac: string } {
+    return { name: h.name, ip: `${formatIpv4(h.address)}/${h.prefixLen}`, mac: formatMac(h.mac) };
+  }
+
+  async start(): Promise<void> {
+    if (this.status === 'starting' || this.status === 'ready') return;
+    this.status = 'starting';
+    try {
+      const api = stack();
+      await api.onTrace(Comlink.proxy((batch: TraceEvent[]) => this.onBatch(batch)));
+      this.hosts = await api.startSolo(Math.floor(Math.random() * 2 ** 32));
+      this.clock = await api.state();
+      this.status = 'ready';
+      // Stack time moves even when nothing happens: refresh the clock a few times a second.
+      this.poll = setInterval(() => void this.refreshClock(), 250);
+    } catch (err) {
+      this.status = 'error';
+      this.error = err instanceof Error ? err.message : String(err);
+    }
+  }
+
+  stop(): void {
+    if (this.poll) clearInterval(this.poll);
+  }
+
+  async ping(): Promise<void> {
+    if (this.pinging || this.status !== 'ready') return;
+    this.pinging = true;
+    this.terminal = [...this.terminal, `${this.from}$ ping -c ${this.count} ${this.target}`];
+    try {
+      const onEvent = Comlink.proxy((e: PingEvent) => {
+        if (e.kind === 'start' || e.kind === 'reply' || e.kind === 'error' || e.kind === 'send-failed') this.terminal = [...this.terminal, e.line];
+        if (e.kind === 'done') this.terminal = [...this.terminal, '', ...e.summary.text.split('\n'), ''];
+      });
+      await stack().ping(this.from, this.target, this.count, onEvent);
+    } catch (err) {
+      this.terminal = [...this.terminal, `ping: ${err instanceof Error ? err.message : String(err)}`];
+    } finally {
+      this.pinging = false;
+    }
+  }
+
+  clearTerminal(): void {
+    this.terminal = [];
+  }
+
+  async toggleRun(): Promise<void> {
+    const api = stack();
+    this.clock = this.clock?.mode === 'running' ? await api.pause() : await api.run();
+  }
+
+  async step(): Promise<void> {
+    this.clock = await stack().step();
+  }
+
+  async setSpeed(speed: number): Promise<void> {
+    this.clock = await stack().setSpeed(speed);
+  }
+
+  async downloadPcap(host: string): Promise<void> {
+    const bytes = await stack().pcap(host);
+    const url = URL.createObjectURL(new Blob([bytes as Uint8Array<ArrayBuffer>], { type: 'application/vnd.tcpdump.pcap' }));
+    const a = document.createElement('a');
+    a.href = url;
+    a.download = `wiretab-${host}.pcap`;
+    a.click();
+    setTimeout(() => URL.revokeObjectURL(url), 10_000);
+  }
+
+  private async refreshClock(): Promise<void> {
+    if (this.status === 'ready' && !document.hidden) this.clock = await stack().state();
+  }
+
+  private onBatch(batch: TraceEvent[]): void {
+    const rows: LogRow[] = [];
+    for (const e of batch) {
+      if (e.type === 'frame') {
+        // In solo mode every frame is sent by one host and received by the other: list it once, when sent.
+        if (e.dir !== 'tx') continue;
+        this.framesSeen++;
+        const s = summarizeFrame(e.frame);
+        rows.push({ key: this.nextKey++, t: e.t, host: e.host, kind: e.dir, ...s });
+      } else if (e.type === 'drop') {
+        rows.push({ key: this.nextKey++, t: e.t, host: e.host, kind: 'drop', protocol: e.layer, source: '', destination: '', info: `${e.reason}: ${e.detail}` });
+      }
+    }
+    if (rows.length === 0) return;
+    const next = this.log.concat(rows);
+    this.log = next.length > LOG_ROWS ? next.slice(next.length - LOG_ROWS) : next;
+  }
+}

@@ -1,0 +1,49 @@
+/**
+ * Real Chromium for end-to-end tests: Debian's chromium driven by playwright-core,
+ * against the app built by Vite and served by our own server on loopback.
+ * Without chromium a developer's run skips these tests loudly; under CI=true
+ * a missing browser is a failure.
+ */
+import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type http from 'node:http';
+import { chromium, type Browser } from 'playwright-core';
+import { createServer, listening } from '../../signaling/serve';
+
+export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+export const hasChromium = spawnSync(CHROMIUM, ['--version'], { stdio: 'ignore' }).status === 0;
+
+if (!hasChromium) {
+  const msg = `Chromium not found at ${CHROMIUM}: the end-to-end tests cannot run (apt-get install chromium)`;
+  if (process.env.CI) throw new Error(msg);
+  console.warn(`\n*** ${msg}; skipping them ***\n`);
+}
+
+/** Where e2e screenshots go (kept as CI artifacts; look at them). */
+export const ARTIFACTS = join(process.cwd(), 'test-results', 'e2e');
+
+/** Builds the app into a temporary folder, so a test never depends on a stale dist/. */
+export function buildApp(): string {
+  const outDir = mkdtempSync(join(tmpdir(), 'wiretab-dist-'));
+  execFileSync('npx', ['vite', 'build', '--outDir', outDir, '--emptyOutDir', '--logLevel', 'error'], { stdio: 'inherit' });
+  return outDir;
+}
+
+export async function serve(root: string): Promise<{ server: http.Server; url: string }> {
+  const server = createServer({ root, port: 0, host: '127.0.0.1', log: () => {} });
+  await listening(server);
+  const address = server.address();
+  if (!address || typeof address === 'string') throw new Error('server has no port');
+  return { server, url: `http://127.0.0.1:${address.port}/` };
+}
+
+export async function launch(): Promise<Browser> {
+  mkdirSync(ARTIFACTS, { recursive: true });
+  return chromium.launch({
+    executablePath: CHROMIUM,
+    // As root on a closed network: no sandbox, no GPU, and no background calls home.
+    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  });
+}
