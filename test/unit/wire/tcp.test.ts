@@ -29,8 +29,9 @@ const PH_2_TO_1: PseudoHeader = { src: HOST_2, dst: HOST_1 };
 
 // A SYN in the exact layout Linux sends (tcp_connect with the default sysctls: options
 // in Linux's order, DF, TTL 64), as one 74-byte Ethernet frame. The addresses, ISS and
-// TS val are ours, not from a capture. Checksums were computed once, outside the code
-// under test, with a Python one-off (RFC 1071 sum over the pseudo-header and segment).
+// TS val are ours, not from a capture (a real captured SYN is in linux-syn.test.ts).
+// Checksums were computed once, outside the code under test, with a Python one-off
+// (RFC 1071 sum over the pseudo-header and segment).
 // prettier-ignore
 const LINUX_SYN_FRAME = new Uint8Array([
   // Ethernet II
