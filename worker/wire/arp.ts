@@ -4,7 +4,7 @@
  */
 
 import { readMac, writeMac, type Ipv4Addr, type Mac } from './addr';
-import { put16, put32, u16, u32 } from './bytes';
+import { ByteView, put16, put32, u16, u32 } from './bytes';
 import { EtherType } from './ethernet';
 import { ensureRoom, ok, type Result, type WireError } from './result';
 
@@ -26,18 +26,7 @@ export type ArpOperation = 'request' | 'reply';
 
 const HTYPE_ETHERNET = 1;
 
-export class ArpView {
-  buf: Uint8Array = new Uint8Array(0);
-  start = 0;
-  end = 0;
-
-  wrap(buf: Uint8Array, start = 0, end = buf.length): this {
-    this.buf = buf;
-    this.start = start;
-    this.end = end;
-    return this;
-  }
-
+export class ArpView extends ByteView {
   check(): WireError | null {
     const len = this.end - this.start;
     if (len < ARP.LEN) return err('truncated', `ARP packet of ${len} bytes is shorter than 28`);

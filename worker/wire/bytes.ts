@@ -35,3 +35,22 @@ export function copyUnlessInPlace(src: Uint8Array, out: Uint8Array, at: number):
   if (src.buffer === out.buffer && src.byteOffset === out.byteOffset + at) return;
   out.set(src, at);
 }
+
+const EMPTY = new Uint8Array(0);
+
+/**
+ * The common part of every zero-copy view: a byte range [start, end) of a buffer.
+ * Views are reusable: wrap() points one at new bytes without allocating.
+ */
+export class ByteView {
+  buf: Uint8Array = EMPTY;
+  start = 0;
+  end = 0;
+
+  wrap(buf: Uint8Array, start = 0, end = buf.length): this {
+    this.buf = buf;
+    this.start = start;
+    this.end = end;
+    return this;
+  }
+}

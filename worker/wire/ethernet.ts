@@ -8,7 +8,7 @@
  */
 
 import { readMac, writeMac, type Mac } from './addr';
-import { copyUnlessInPlace, put16, u16 } from './bytes';
+import { ByteView, copyUnlessInPlace, put16, u16 } from './bytes';
 import { ensureRoom, ok, type Result, type WireError } from './result';
 
 /** Field offsets (IEEE 802.3 clause 3.1.1). */
@@ -43,18 +43,7 @@ export function ethernetFrameLen(payloadLen: number): number {
 }
 
 /** Zero-copy, reusable view over a frame at [start, end). Call check() before trusting getters. */
-export class EthernetView {
-  buf: Uint8Array = EMPTY;
-  start = 0;
-  end = 0;
-
-  wrap(buf: Uint8Array, start = 0, end = buf.length): this {
-    this.buf = buf;
-    this.start = start;
-    this.end = end;
-    return this;
-  }
-
+export class EthernetView extends ByteView {
   /** Null when the getters are safe to use; otherwise why the frame is unusable. */
   check(): WireError | null {
     const len = this.end - this.start;
@@ -126,7 +115,6 @@ export function emitEthernet(repr: EthernetRepr, out: Uint8Array, offset = 0): n
   return total;
 }
 
-const EMPTY = new Uint8Array(0);
 
 function err(reason: WireError['reason'], detail: string): WireError {
   return { layer: 'ethernet', reason, detail };

@@ -3,7 +3,7 @@
  * RFC 1122 3.2.2 for the rules of when errors may be sent, which live in net/).
  */
 
-import { copyUnlessInPlace, put16, u16 } from './bytes';
+import { ByteView, copyUnlessInPlace, put16, u16 } from './bytes';
 import { checksum, verifies } from './checksum';
 import { ensureRoom, ok, type Result, type WireError } from './result';
 
@@ -39,18 +39,7 @@ export const TimeExceededCode = {
   REASSEMBLY: 1,
 } as const;
 
-export class IcmpView {
-  buf: Uint8Array = new Uint8Array(0);
-  start = 0;
-  end = 0;
-
-  wrap(buf: Uint8Array, start = 0, end = buf.length): this {
-    this.buf = buf;
-    this.start = start;
-    this.end = end;
-    return this;
-  }
-
+export class IcmpView extends ByteView {
   check(opts?: { checksum?: boolean }): WireError | null {
     const len = this.end - this.start;
     if (len < ICMP.HEADER_LEN) return err('truncated', `ICMP message of ${len} bytes is shorter than its 8-byte header`);

@@ -3,7 +3,7 @@
  * (the UI shows them); the stack itself never emits options.
  */
 
-import { put16, put32, u16, u32, copyUnlessInPlace } from './bytes';
+import { ByteView, copyUnlessInPlace, put16, put32, u16, u32 } from './bytes';
 import { checksum, verifies } from './checksum';
 import { ensureRoom, ok, type Result, type WireError } from './result';
 
@@ -35,18 +35,7 @@ export interface Ipv4CheckOptions {
   checksum?: boolean;
 }
 
-export class Ipv4View {
-  buf: Uint8Array = new Uint8Array(0);
-  start = 0;
-  end = 0;
-
-  wrap(buf: Uint8Array, start = 0, end = buf.length): this {
-    this.buf = buf;
-    this.start = start;
-    this.end = end;
-    return this;
-  }
-
+export class Ipv4View extends ByteView {
   /**
    * Validates version, header length, total length against the buffer (trailing
    * Ethernet padding is allowed and ignored) and, unless disabled, the checksum.

@@ -12,7 +12,7 @@
  * the TCB, and the UI wants to show them.
  */
 
-import { copyUnlessInPlace, hex, put16, put32, u16, u32 } from './bytes';
+import { ByteView, copyUnlessInPlace, hex, put16, put32, u16, u32 } from './bytes';
 import { checksum, pseudoHeaderSum, verifies } from './checksum';
 import { IpProtocol } from './ipv4';
 import { ensureRoom, ok, type Result, type WireError } from './result';
@@ -66,18 +66,7 @@ export const MAX_SACK_BLOCKS = 4;
 const MAX_OPTIONS_LEN = TCP.MAX_HEADER_LEN - TCP.MIN_HEADER_LEN;
 
 /** Zero-copy, reusable view over a segment at [start, end). Call check() before trusting getters. */
-export class TcpView {
-  buf: Uint8Array = EMPTY;
-  start = 0;
-  end = 0;
-
-  wrap(buf: Uint8Array, start = 0, end = buf.length): this {
-    this.buf = buf;
-    this.start = start;
-    this.end = end;
-    return this;
-  }
-
+export class TcpView extends ByteView {
   /**
    * Validates the data offset against the segment and, when `ph` is given, the
    * checksum. TCP's checksum is mandatory (RFC 9293 3.1): unlike UDP, a zero field
@@ -563,7 +552,6 @@ function formatOption(opt: TcpOption): string {
   }
 }
 
-const EMPTY = new Uint8Array(0);
 
 function err(reason: WireError['reason'], detail: string): WireError {
   return { layer: 'tcp', reason, detail };

@@ -4,7 +4,7 @@
  * a computed checksum of zero is sent as 0xffff.
  */
 
-import { copyUnlessInPlace, put16, u16 } from './bytes';
+import { ByteView, copyUnlessInPlace, put16, u16 } from './bytes';
 import { checksum, pseudoHeaderSum, verifies } from './checksum';
 import { IpProtocol } from './ipv4';
 import { ensureRoom, ok, type Result, type WireError } from './result';
@@ -23,18 +23,7 @@ export interface PseudoHeader {
   dst: number;
 }
 
-export class UdpView {
-  buf: Uint8Array = new Uint8Array(0);
-  start = 0;
-  end = 0;
-
-  wrap(buf: Uint8Array, start = 0, end = buf.length): this {
-    this.buf = buf;
-    this.start = start;
-    this.end = end;
-    return this;
-  }
-
+export class UdpView extends ByteView {
   /** Validates lengths and, when `ph` is given and the field is non-zero, the checksum. */
   check(ph?: PseudoHeader): WireError | null {
     const len = this.end - this.start;
