@@ -267,7 +267,8 @@ export function banner(host: string, port: number): string {
       lan.forEach((address, i) => {
         lines.push(`  ${i === 0 ? 'On your network:   ' : '                   '} http://${address}:${port}/`);
       });
-      lines.push('', '  Open the same address in two browsers (or on two machines) to pair them.');
+      // Pairing two browsers arrives with the signaling endpoint (issue #5); until then, solo mode.
+      lines.push('', '  Open it and press Solo mode to run two hosts in one tab.');
     }
   } else {
     lines.push(`  Bound to ${host} only; set HOST=0.0.0.0 to let other machines connect.`);
