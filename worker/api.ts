@@ -12,6 +12,7 @@ import type { TraceEvent } from './trace/events';
 import type { CountersSnapshot } from './trace/counters';
 import type { ArpEntrySnapshot } from './net/arp-cache';
 import { Lab, type HostSummary } from './lab';
+import type { ConditionerSettings, FateCounters, FrameAction, FrameFilter, InFlightFrame, PresetName } from './link/conditioner';
 
 export type TraceBatchListener = (batch: TraceEvent[]) => void;
 
@@ -28,6 +29,17 @@ export interface WiretabApi {
   arp(host: string): ArpEntrySnapshot[];
   pcap(host: string): Uint8Array;
   onTrace(listener: TraceBatchListener): void;
+  /** Link conditioner of a host's outgoing direction. */
+  conditioner(host: string): ConditionerSettings;
+  configure(host: string, patch: Partial<ConditionerSettings>): ConditionerSettings;
+  preset(host: string, preset: PresetName): ConditionerSettings;
+  fates(host: string): FateCounters;
+  unplug(unplugged: boolean): void;
+  crash(host: string): void;
+  hold(host: string, count: number, filter?: FrameFilter): number;
+  cancelHold(host: string, ruleId: number): void;
+  inFlight(host: string): InFlightFrame[];
+  act(host: string, id: number, action: FrameAction): void;
 }
 
 /** Builds the API over injected IO: the wall clock, the wall epoch, and a batching scheduler for trace output. */
@@ -89,5 +101,15 @@ export function createApi(io: { wall: WallClock; epochMs: () => number; schedule
     onTrace(l) {
       listener = l;
     },
+    conditioner: (host) => need().conditioner(host).current,
+    configure: (host, patch) => need().configure(host, patch),
+    preset: (host, p) => need().preset(host, p),
+    fates: (host) => need().fates(host),
+    unplug: (u) => need().unplug(u),
+    crash: (host) => need().crash(host),
+    hold: (host, count, filter) => need().hold(host, count, filter),
+    cancelHold: (host, id) => need().cancelHold(host, id),
+    inFlight: (host) => need().inFlight(host),
+    act: (host, id, action) => need().act(host, id, action),
   };
 }

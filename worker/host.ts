@@ -13,6 +13,7 @@ import type { Scheduler } from './sim/scheduler';
 import { StackContext } from './trace/context';
 import { Tracer } from './trace/events';
 import { Nic } from './link/nic';
+import { Conditioner, type ConditionerSettings } from './link/conditioner';
 import type { ArpOptions } from './net/arp-cache';
 import type { Interface } from './net/interface';
 import { Ipv4Layer } from './net/ipv4';
@@ -132,6 +133,19 @@ export class Host {
       if (this.nics[i]) this.nics[i].mac = m;
     });
     return this.up();
+  }
+
+  /**
+   * Puts a link conditioner (netem) on an interface's egress, between its NIC
+   * and the medium it is already attached to. Returns it for live settings.
+   */
+  condition(settings: Partial<ConditionerSettings> = {}, ifaceIndex = 0): Conditioner {
+    const nic = this.nics[ifaceIndex];
+    const medium = nic?.link;
+    if (!nic || !medium) throw new Error(`${this.name}: interface ${ifaceIndex} is not attached to a link yet.`);
+    const c = new Conditioner(this.ctx, medium, settings, nic.name);
+    nic.attach(c);
+    return c;
   }
 
   /** Starts a ping session (ping(8) semantics); events arrive on `onEvent`. */

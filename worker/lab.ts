@@ -9,6 +9,7 @@
 
 import { Host } from './host';
 import { MemorySegment } from './link/memory-segment';
+import { PRESETS, type Conditioner, type ConditionerSettings, type FateCounters, type FrameAction, type FrameFilter, type InFlightFrame, type PresetName } from './link/conditioner';
 import type { PingEvent, PingSummary } from './net/ping';
 import { RealtimeDriver, type DriverState, type WallClock } from './sim/driver';
 import { Rng } from './sim/rng';
@@ -38,6 +39,8 @@ export class Lab {
   readonly frames = new FrameStore();
   readonly driver: RealtimeDriver;
   readonly hosts: Host[] = [];
+  /** Each host's egress conditioner, by host name. */
+  readonly conditioners = new Map<string, Conditioner>();
   readonly segment: MemorySegment;
 
   constructor(
@@ -55,6 +58,7 @@ export class Lab {
     for (const s of specs) {
       const host = new Host({ name: s.name, interfaces: [{ mac: s.mac, address: s.address }] }, { scheduler: this.scheduler, rng: rng.fork(s.name), tracer: this.tracer });
       this.segment.attach(host.nics[0]);
+      this.conditioners.set(s.name, host.condition());
       this.hosts.push(host);
     }
     this.driver.inject(() => this.hosts.forEach((h) => h.up()), 'hosts up');
@@ -105,6 +109,63 @@ export class Lab {
   /** The frames one host captured (tx and rx), as a pcap file. */
   pcap(name: string, epochMs: number): Uint8Array {
     return this.frames.toPcap((r) => r.host === name, { epochMs });
+  }
+
+  // ---- the link conditioner (each host owns its outgoing direction) ----
+
+  conditioner(name: string): Conditioner {
+    const c = this.conditioners.get(name);
+    if (!c) throw new Error(`There is no host called "${name}" in this lab.`);
+    return c;
+  }
+
+  /** Changes one direction's settings live, as commands do: through the driver, so they are ordered with events. */
+  configure(name: string, patch: Partial<ConditionerSettings>): ConditionerSettings {
+    const c = this.conditioner(name);
+    this.driver.inject(() => c.configure(patch), `conditioner ${name}`);
+    return { ...c.current, ...patch };
+  }
+
+  preset(name: string, preset: PresetName): ConditionerSettings {
+    const settings = PRESETS[preset];
+    if (!settings) throw new Error(`There is no preset called "${preset}".`);
+    const unplugged = this.conditioner(name).current.unplugged;
+    return this.configure(name, { ...settings, unplugged });
+  }
+
+  fates(name: string): FateCounters {
+    return { ...this.conditioner(name).counters };
+  }
+
+  /** Pulls (or plugs back) the cable: every frame both ways is lost. */
+  unplug(unplugged: boolean): void {
+    for (const name of this.conditioners.keys()) this.configure(name, { unplugged });
+  }
+
+  /** The host crashes and reboots: ARP cache, fragments and sockets are gone. */
+  crash(name: string): void {
+    const h = this.host(name);
+    this.driver.inject(() => {
+      this.conditioner(name).flush();
+      h.restart();
+    }, `crash ${name}`);
+  }
+
+  hold(name: string, count: number, filter: FrameFilter = {}): number {
+    return this.conditioner(name).hold(count, filter);
+  }
+
+  cancelHold(name: string, ruleId: number): void {
+    this.conditioner(name).cancelHold(ruleId);
+  }
+
+  inFlight(name: string): InFlightFrame[] {
+    return this.conditioner(name).inFlight();
+  }
+
+  act(name: string, id: number, action: FrameAction): void {
+    const c = this.conditioner(name);
+    this.driver.inject(() => c.act(id, action), `fate of frame ${id}`);
   }
 
   subscribe(listener: (e: TraceEvent) => void): () => void {

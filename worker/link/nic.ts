@@ -69,6 +69,11 @@ export class Nic {
     return this.queue.length;
   }
 
+  /** The medium (or the conditioner in front of it) the NIC sends into. */
+  get link(): LinkPort | undefined {
+    return this.port;
+  }
+
   /** Plugs the NIC into a medium. */
   attach(port: LinkPort): void {
     this.port = port;
@@ -135,7 +140,7 @@ export class Nic {
     ctx.counters.inc('link', 'tx');
     const id = ctx.nextFrameId();
     if (ctx.tracing) ctx.emit({ type: 'frame', t: ctx.now, host: ctx.hostName, iface: this.name, dir: 'tx', id, frame });
-    if (!this.port!.transmit(frame)) {
+    if (!this.port!.transmit(frame, id)) {
       // The port said ready() but refused: count it rather than loop.
       ctx.drop('link', 'nic-queue-full', `${this.name}'s link refused a frame it said it could take`, id, frame.length);
     }

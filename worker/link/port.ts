@@ -9,8 +9,10 @@ export interface LinkPort {
    * Offers a frame to the medium. The port takes ownership: the caller must not
    * modify the frame afterwards. Returns false only when the medium cannot take
    * it now (backpressure); the NIC keeps it queued and retries on `onReady`.
+   * `frameId` is the NIC's number for the frame (as traced), so a fate decided
+   * further down (the conditioner) can be tied to the frame in the log.
    */
-  transmit(frame: Uint8Array): boolean;
+  transmit(frame: Uint8Array, frameId?: number): boolean;
   /** Whether transmit() would accept a frame now. */
   ready(): boolean;
   /** Set by the NIC: called by the port when it becomes ready again. */

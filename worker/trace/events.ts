@@ -137,7 +137,36 @@ export interface HostEvent {
   detail: string;
 }
 
-export type TraceEvent = FrameEvent | DropEvent | ArpEvent | IpEvent | IcmpEvent | SocketEvent | TimerEvent | HostEvent;
+/** What the link conditioner decided for a frame (worker/link/conditioner.ts). */
+export interface FateEvent {
+  type: 'fate';
+  t: number;
+  host: string;
+  /** The conditioner's sequence number for the frame (shared by a frame and its duplicate). */
+  id: number;
+  /** The sending NIC's frame number: ties the fate to the tx frame in the log. */
+  frameId: number | undefined;
+  fate:
+    | 'lost-random'
+    | 'lost-burst'
+    | 'corrupted'
+    | 'duplicated'
+    | 'reordered'
+    | 'delayed'
+    | 'queued'
+    | 'queue-full'
+    | 'too-big'
+    | 'held'
+    | 'released'
+    | 'unplugged'
+    | 'dropped'
+    | 'link-busy';
+  len: number;
+  /** delayed: the delay added; queued: time waiting for the transmitter. */
+  delayMs?: number;
+}
+
+export type TraceEvent = FrameEvent | DropEvent | ArpEvent | IpEvent | IcmpEvent | SocketEvent | TimerEvent | HostEvent | FateEvent;
 
 export type TraceListener = (event: TraceEvent) => void;
 
