@@ -60,6 +60,8 @@ export class Host {
   readonly ip: Ipv4Layer;
   readonly udp: Udp;
   readonly nics: Nic[] = [];
+  /** Link conditioners on this host's egress (see condition()). */
+  readonly conditioners: Conditioner[] = [];
 
   constructor(
     readonly config: HostConfig,
@@ -127,6 +129,8 @@ export class Host {
    */
   restart(newMacs?: Mac[]): this {
     this.down();
+    // Frames held or delayed on the way out die with the host.
+    for (const c of this.conditioners) c.flush();
     this.ip.reset();
     this.udp.reset();
     newMacs?.forEach((m, i) => {
@@ -145,6 +149,7 @@ export class Host {
     if (!nic || !medium) throw new Error(`${this.name}: interface ${ifaceIndex} is not attached to a link yet.`);
     const c = new Conditioner(this.ctx, medium, settings, nic.name);
     nic.attach(c);
+    this.conditioners.push(c);
     return c;
   }
 

@@ -145,10 +145,7 @@ export class Lab {
   /** The host crashes and reboots: ARP cache, fragments and sockets are gone. */
   crash(name: string): void {
     const h = this.host(name);
-    this.driver.inject(() => {
-      this.conditioner(name).flush();
-      h.restart();
-    }, `crash ${name}`);
+    this.driver.inject(() => h.restart(), `crash ${name}`);
   }
 
   hold(name: string, count: number, filter: FrameFilter = {}): number {
