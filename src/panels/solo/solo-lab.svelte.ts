@@ -4,6 +4,7 @@
  * call its methods; all stack access goes through the remote API.
  */
 
+import { SvelteMap } from 'svelte/reactivity';
 import { Comlink, stack } from '../../lib/stack/client';
 import { summarizeFrame } from '../../lib/frame-summary';
 import { formatIpv4, formatMac } from '../../../worker/wire/addr';
@@ -11,12 +12,16 @@ import type { DriverState } from '../../../worker/sim/driver';
 import type { HostSummary } from '../../../worker/lab';
 import type { TraceEvent } from '../../../worker/trace/events';
 import type { PingEvent } from '../../../worker/net/ping';
+import { ConditionerState } from '../conditioner/conditioner.svelte';
+import type { FateMark } from '../conditioner/types';
 
 export interface LogRow {
   key: number;
   t: number;
   host: string;
   kind: 'tx' | 'rx' | 'drop';
+  /** The sending host's frame number (tx rows): what fate events refer to. */
+  frameId?: number;
   protocol: string;
   source: string;
   destination: string;
@@ -24,6 +29,8 @@ export interface LogRow {
 }
 
 const LOG_ROWS = 200;
+/** Fates remembered for the frame log: more than its rows, since a fate (a drop after a hold) can come late. */
+const FATE_MARKS = 600;
 
 export class SoloLabState {
   status = $state<'idle' | 'starting' | 'ready' | 'error'>('idle');
@@ -36,8 +43,16 @@ export class SoloLabState {
   from = $state('alice');
   count = $state(4);
   framesSeen = $state(0);
+  /** What the link conditioner did to each recent tx frame, by `${host}:${frameId}`. */
+  readonly fates = new SvelteMap<string, FateMark[]>();
+  /** The link conditioner panel, fed by this lab's trace batches. */
+  readonly link = new ConditionerState({
+    subscribe: (listener) => this.subscribe(listener),
+    now: () => this.clock?.now,
+  });
   private nextKey = 0;
   private poll: ReturnType<typeof setInterval> | undefined;
+  private listeners: ((batch: readonly TraceEvent[]) => void)[] = [];
 
   get target(): string {
     const other = this.hosts.find((h) => h.name !== this.from);
@@ -57,6 +72,8 @@ export class SoloLabState {
       this.hosts = await api.startSolo(Math.floor(Math.random() * 2 ** 32));
       this.clock = await api.state();
       this.status = 'ready';
+      const names = this.hosts.map((h) => h.name);
+      void this.link.start(names.map((host, i) => ({ host, peer: names[(i + 1) % names.length], editable: true })));
       // Stack time moves even when nothing happens: refresh the clock a few times a second.
       this.poll = setInterval(() => void this.refreshClock(), 250);
     } catch (err) {
@@ -67,6 +84,26 @@ export class SoloLabState {
 
   stop(): void {
     if (this.poll) clearInterval(this.poll);
+    this.link.stop();
+  }
+
+  /** Trace batches for other panels of this lab; returns the unsubscribe function. */
+  subscribe(listener: (batch: readonly TraceEvent[]) => void): () => void {
+    this.listeners = [...this.listeners, listener];
+    return () => {
+      this.listeners = this.listeners.filter((l) => l !== listener);
+    };
+  }
+
+  /** The conditioner's decisions about a row's frame, in the order they were made (delays folded in). */
+  fatesOf(row: LogRow): FateMark[] {
+    if (row.frameId === undefined) return [];
+    const marks = this.fates.get(`${row.host}:${row.frameId}`);
+    if (!marks) return [];
+    // A delayed frame's delay already includes its wait in the queue; a duplicate may be delayed twice.
+    const delayed = marks.some((m) => m.fate === 'delayed');
+    const seen = new Set<string>();
+    return marks.filter((m) => !(m.fate === 'queued' && delayed) && !seen.has(m.fate) && seen.add(m.fate));
   }
 
   async ping(): Promise<void> {
@@ -125,13 +162,22 @@ export class SoloLabState {
         if (e.dir !== 'tx') continue;
         this.framesSeen++;
         const s = summarizeFrame(e.frame);
-        rows.push({ key: this.nextKey++, t: e.t, host: e.host, kind: e.dir, ...s });
+        rows.push({ key: this.nextKey++, t: e.t, host: e.host, kind: e.dir, frameId: e.id, ...s });
+      } else if (e.type === 'fate') {
+        if (e.frameId !== undefined) this.markFate(`${e.host}:${e.frameId}`, { fate: e.fate, delayMs: e.delayMs });
       } else if (e.type === 'drop') {
         rows.push({ key: this.nextKey++, t: e.t, host: e.host, kind: 'drop', protocol: e.layer, source: '', destination: '', info: `${e.reason}: ${e.detail}` });
       }
     }
+    for (const l of this.listeners) l(batch);
     if (rows.length === 0) return;
     const next = this.log.concat(rows);
     this.log = next.length > LOG_ROWS ? next.slice(next.length - LOG_ROWS) : next;
+  }
+
+  private markFate(key: string, mark: FateMark): void {
+    const marks = this.fates.get(key);
+    this.fates.set(key, marks ? [...marks, mark] : [mark]);
+    if (this.fates.size > FATE_MARKS) this.fates.delete(this.fates.keys().next().value!);
   }
 }
