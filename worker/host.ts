@@ -20,6 +20,8 @@ import { Ipv4Layer } from './net/ipv4';
 import { PingSession, type PingEvent, type PingOptions } from './net/ping';
 import type { ReassemblyOptions } from './net/reassembly';
 import { Udp } from './transport/udp';
+import { Tcp } from './transport/tcp/tcp';
+import type { TcpConfig } from './transport/tcp/config';
 
 export interface InterfaceConfig {
   /** Default eth0, eth1, ... */
@@ -45,6 +47,8 @@ export interface HostConfig {
   ttl?: number;
   arp?: Partial<ArpOptions>;
   reassembly?: Partial<ReassemblyOptions>;
+  /** Host-wide TCP defaults (each socket may override). */
+  tcp?: Partial<TcpConfig>;
 }
 
 export interface HostDeps {
@@ -59,6 +63,7 @@ export class Host {
   readonly ctx: StackContext;
   readonly ip: Ipv4Layer;
   readonly udp: Udp;
+  readonly tcp: Tcp;
   readonly nics: Nic[] = [];
   /** Link conditioners on this host's egress (see condition()). */
   readonly conditioners: Conditioner[] = [];
@@ -85,6 +90,7 @@ export class Host {
     });
     if (config.gateway !== undefined) this.ip.setGateway(requireIpv4(config.gateway, 'gateway'));
     this.udp = new Udp(this.ctx, this.ip);
+    this.tcp = new Tcp(this.ctx, this.ip, config.tcp);
   }
 
   get name(): string {
@@ -133,6 +139,7 @@ export class Host {
     for (const c of this.conditioners) c.flush();
     this.ip.reset();
     this.udp.reset();
+    this.tcp.reset();
     newMacs?.forEach((m, i) => {
       if (this.nics[i]) this.nics[i].mac = m;
     });

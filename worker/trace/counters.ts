@@ -5,7 +5,7 @@
 
 import type { DropReason, Layer } from './events';
 
-export type CounterName = 'rx' | 'tx' | 'delivered' | 'forwarded' | 'fragmentsCreated' | 'reassembled' | 'requests' | 'replies' | 'errorsSent' | 'errorsReceived';
+export type CounterName = 'rx' | 'tx' | 'delivered' | 'forwarded' | 'fragmentsCreated' | 'reassembled' | 'requests' | 'replies' | 'errorsSent' | 'errorsReceived' | 'retransmits';
 
 export interface LayerCounters {
   counts: Partial<Record<CounterName, number>>;

@@ -166,7 +166,14 @@ export interface FateEvent {
   delayMs?: number;
 }
 
-export type TraceEvent = FrameEvent | DropEvent | ArpEvent | IpEvent | IcmpEvent | SocketEvent | TimerEvent | HostEvent | FateEvent;
+/** TCP connection events (worker/transport/tcp). `conn` names the connection: "10.0.0.1:49152>10.0.0.2:80". */
+export type TcpEvent =
+  | { type: 'tcp'; t: number; host: string; conn: string; what: 'state'; from: string; to: string; cause: string }
+  | { type: 'tcp'; t: number; host: string; conn: string; what: 'retransmit'; cause: 'rto' | 'dupack' | 'partial-ack' | 'syn' | 'probe' | 'keepalive'; seq: number; len: number }
+  | { type: 'tcp'; t: number; host: string; conn: string; what: 'error'; code: string; detail: string }
+  | { type: 'tcp'; t: number; host: string; conn: string; what: 'cwnd'; cwnd: number; ssthresh: number; cause: string };
+
+export type TraceEvent = FrameEvent | DropEvent | ArpEvent | IpEvent | IcmpEvent | SocketEvent | TimerEvent | HostEvent | FateEvent | TcpEvent;
 
 export type TraceListener = (event: TraceEvent) => void;
 

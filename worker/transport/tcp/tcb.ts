@@ -1,0 +1,1213 @@
+/**
+ * One TCP connection: the TCB of RFC 9293 3.3.1, with the RFC's variables by
+ * their RFC names, and the socket API on top of it.
+ *
+ * - `input(seg)` processes an arriving segment in the order of RFC 9293 3.10.7
+ *   (sequence check, RST, SYN, ACK, data, FIN), each step naming its rule;
+ * - `dispatch()` is the one place that decides what to send (data, FIN, ACK),
+ *   bounded by the peer's window and cwnd, with Nagle and sender SWS avoidance;
+ * - timers: retransmission (RTO, SYN, persist), delayed ACK, keepalive, and
+ *   TIME_WAIT / FIN_WAIT_2, all on the injected scheduler and all traced.
+ *
+ * Congestion control is NewReno (RFC 5681, RFC 6582, RFC 3042 limited transmit).
+ * Not yet here: SACK-based loss recovery (RFC 6675; we send SACK blocks and
+ * parse the peer's), CUBIC, SYN cookies, urgent data.
+ */
+
+import { formatIpv4, type Ipv4Addr } from '../../wire/addr';
+import { put16, put32 } from '../../wire/bytes';
+import { checksum, pseudoHeaderSum } from '../../wire/checksum';
+import { IpProtocol } from '../../wire/ipv4';
+import { seqAdd, seqDiff, seqGe, seqGt, seqLe, seqLt } from '../../wire/seq';
+import { TCP, TcpFlag } from '../../wire/tcp';
+import type { Timer } from '../../sim/scheduler';
+import { HEADROOM } from '../../net/ipv4';
+import { SocketError } from '../udp';
+import { Assembler } from './assembler';
+import { DEFAULT_TCP_CONFIG, windowScaleFor, type TcpConfig, type TcpState } from './config';
+import { RttEstimator } from './rtt';
+import type { SegmentIn } from './segment';
+import { SendBuffer } from './send-buffer';
+import type { Tcp } from './tcp';
+
+const { FIN, SYN, RST, PSH, ACK } = TcpFlag;
+
+/** Linux's TCP_INFO, roughly: a snapshot for the UI and tests. */
+export interface TcpInfo {
+  state: TcpState;
+  local: string;
+  remote: string;
+  iss: number;
+  irs: number;
+  sndUna: number;
+  sndNxt: number;
+  sndWnd: number;
+  rcvNxt: number;
+  rcvWnd: number;
+  sendMss: number;
+  cwnd: number;
+  ssthresh: number;
+  flightSize: number;
+  srtt: number;
+  rttvar: number;
+  rto: number;
+  inRecovery: boolean;
+  dupAcks: number;
+  sndScale: number;
+  rcvScale: number;
+  sackOk: boolean;
+  tsOk: boolean;
+  sendQueued: number;
+  recvQueued: number;
+  outOfOrder: number;
+  retransmits: number;
+  segsOut: number;
+  segsIn: number;
+  timer: { kind: string; remainingMs: number } | undefined;
+}
+
+export interface TcpSocketEvents {
+  /** The handshake completed (connect or accept). */
+  onConnect?: () => void;
+  /** Data is ready to read(). */
+  onData?: () => void;
+  /** The peer closed its direction (FIN received): read() drains what is left, then returns nothing. */
+  onEnd?: () => void;
+  /** Room in the send buffer again after write() returned less than asked. */
+  onWritable?: () => void;
+  /** The connection failed (refused, reset, timed out). */
+  onError?: (err: SocketError) => void;
+  /** The connection reached CLOSED and was forgotten. */
+  onClose?: () => void;
+}
+
+export class TcpSocket implements TcpSocketEvents {
+  onConnect?: () => void;
+  onData?: () => void;
+  onEnd?: () => void;
+  onWritable?: () => void;
+  onError?: (err: SocketError) => void;
+  onClose?: () => void;
+
+  state: TcpState = 'CLOSED';
+  readonly config: TcpConfig;
+  localAddr: Ipv4Addr = 0;
+  localPort = 0;
+  remoteAddr: Ipv4Addr = 0;
+  remotePort = 0;
+  /** "10.0.0.1:49152>10.0.0.2:80", for traces. */
+  name = '';
+
+  // RFC 9293 3.3.1 send sequence variables
+  iss = 0;
+  sndUna = 0;
+  sndNxt = 0;
+  /** Highest sequence number sent so far (tells retransmissions apart). */
+  sndMax = 0;
+  /** SND.WND in bytes (already scaled). */
+  sndWnd = 0;
+  sndWl1 = 0;
+  sndWl2 = 0;
+  /** Largest window the peer ever offered (RFC 5961 5.2 MAX.SND.WND). */
+  maxSndWnd = 0;
+  // receive sequence variables
+  irs = 0;
+  rcvNxt = 0;
+  /** Right edge of the window we last advertised (never moved left: RFC 9293 3.8.6.2.2). */
+  private rcvAdvRight = 0;
+
+  // negotiated options
+  peerMss = 536;
+  /** Payload bytes per segment, after options (RFC 9293 3.7.1, RFC 7323). */
+  sendMss = 536;
+  sndScale = 0;
+  rcvScale = 0;
+  sackOk = false;
+  tsOk = false;
+  private tsRecent = 0;
+  private lastAckSent = 0;
+  private readonly tsOffset: number;
+
+  // buffers
+  private readonly sendBuf: SendBuffer;
+  private readonly recv: Assembler;
+  /** Sequence number of sendBuf's first byte. */
+  private dataBase = 0;
+  /** The application has no more to send (shutdown or close). */
+  private finQueued = false;
+  private finSeq = 0;
+  /** The peer's FIN, once it has arrived (maybe ahead of data still missing). */
+  private peerFin: number | undefined;
+  /** FIN received in order: the peer has finished sending. */
+  private eof = false;
+  /** close() was called: the application will read no more. */
+  private closedByApp = false;
+  private passive = false;
+  private wantWritable = false;
+
+  // congestion control (RFC 5681, RFC 6582)
+  cwnd = 0;
+  ssthresh = 0x7fffffff;
+  dupAcks = 0;
+  inRecovery = false;
+  private recover = 0;
+  private caBytes = 0;
+  private lossEpisode = false;
+
+  // RTT (RFC 6298, Karn)
+  readonly rtt: RttEstimator;
+  private rttTiming = false;
+  private rttSeq = 0;
+  private rttTime = 0;
+
+  // timers
+  private readonly rtxTimer: Timer;
+  private rtxKind: 'rto' | 'syn' | 'synack' | 'persist' = 'rto';
+  private readonly delackTimer: Timer;
+  private readonly keepTimer: Timer;
+  private readonly closeTimer: Timer;
+  private retries = 0;
+  private keepProbes = 0;
+  private persisting = false;
+  private lastHeard = 0;
+
+  // ACK policy
+  private ackNow = false;
+  private unackedSegs = 0;
+
+  // counters
+  retransmits = 0;
+  segsOut = 0;
+  segsIn = 0;
+
+  /** The listener this connection came from, until accepted. */
+  listener: { onEstablished(s: TcpSocket): boolean; forget(s: TcpSocket): void } | undefined;
+
+  private readonly ph = { src: 0, dst: 0 };
+
+  constructor(
+    private readonly tcp: Tcp,
+    config: Partial<TcpConfig> = {},
+  ) {
+    this.config = { ...DEFAULT_TCP_CONFIG, ...config };
+    const c = this.config;
+    this.sendBuf = new SendBuffer(c.sendBuffer);
+    this.recv = new Assembler(c.receiveBuffer, { maxBlocks: c.maxOutOfOrderBlocks });
+    this.rtt = new RttEstimator({ initialRto: c.initialRtoMs, minRto: c.minRtoMs, maxRto: c.maxRtoMs });
+    const s = tcp.ctx.scheduler;
+    this.rtxTimer = s.timer(() => this.onRetransmitTimer(), 'tcp rto');
+    this.delackTimer = s.timer(() => this.onDelayedAck(), 'tcp delayed ack');
+    this.keepTimer = s.timer(() => this.onKeepalive(), 'tcp keepalive');
+    this.closeTimer = s.timer(() => this.onCloseTimer(), 'tcp time-wait');
+    // RFC 7323 5.4: a random offset per connection keeps TSval from revealing the clock.
+    this.tsOffset = tcp.ctx.rng.u32();
+  }
+
+  // ================= the socket API =================
+
+  /** Bytes ready to read. */
+  get readable(): number {
+    return this.recv.readable;
+  }
+
+  /** The peer has closed its direction and everything it sent has been read. */
+  get ended(): boolean {
+    return this.eof && this.recv.readable === 0;
+  }
+
+  /**
+   * Queues data; returns how many bytes fit in the send buffer (backpressure:
+   * onWritable fires when there is room again).
+   */
+  write(data: Uint8Array): number {
+    if (this.finQueued || this.state === 'CLOSED' || this.state === 'LISTEN' || this.state === 'TIME_WAIT') {
+      throw new SocketError('EBADF', this.finQueued ? 'This connection was shut down for writing.' : `Cannot write in state ${this.state}.`);
+    }
+    const n = this.sendBuf.write(data);
+    if (n < data.length) this.wantWritable = true;
+    if (n > 0) this.dispatch();
+    return n;
+  }
+
+  /** Reads up to `max` bytes (all that is ready by default). */
+  read(max = Infinity): Uint8Array {
+    const before = this.advertisableWindow();
+    const out = this.recv.read(Math.min(max, this.recv.readable)) as Uint8Array;
+    // RFC 9293 3.8.6.2.2: tell the peer when the window opens enough to matter.
+    if (out.length > 0 && this.synchronized()) {
+      const after = this.advertisableWindow();
+      if (after - before >= 2 * this.sendMss || (before < this.sendMss && after >= this.sendMss)) {
+        this.ackNow = true;
+        this.dispatch();
+      }
+    }
+    return out;
+  }
+
+  /** Half-close: sends FIN after the queued data; reading continues (RFC 9293 3.10.4). */
+  shutdown(): void {
+    switch (this.state) {
+      case 'SYN_SENT':
+      case 'SYN_RCVD':
+      case 'ESTABLISHED':
+      case 'CLOSE_WAIT':
+        this.queueFin();
+        break;
+      default:
+        return;
+    }
+  }
+
+  /**
+   * Closes both directions. With unread data this aborts with RST (RFC 9293
+   * 3.10.4 / RFC 1122 4.2.2.13), as Linux does: the peer learns its data was lost.
+   */
+  close(): void {
+    if (this.closedByApp) return;
+    this.closedByApp = true;
+    if (this.state === 'LISTEN' || this.state === 'CLOSED') return this.becomeClosed('close');
+    if (this.state === 'SYN_SENT') return this.becomeClosed('close');
+    if (this.recv.readable > 0 && this.synchronized()) {
+      this.sendRst(this.sndNxt);
+      return this.becomeClosed('close with unread data: RST');
+    }
+    this.queueFin();
+  }
+
+  /** @internal The layer fails a connection still opening (an ICMP hard error, RFC 1122 4.2.3.9). */
+  abortWithError(code: 'ECONNREFUSED', message: string): void {
+    this.fail(code, message);
+  }
+
+  /** Aborts: RST to the peer, CLOSED at once (RFC 9293 3.10.5). */
+  abort(): void {
+    if (this.synchronized() || this.state === 'SYN_RCVD') this.sendRst(this.sndNxt);
+    this.becomeClosed('abort: RST');
+  }
+
+  info(): TcpInfo {
+    const now = this.tcp.ctx.now;
+    const timers: [Timer, string][] = [
+      [this.rtxTimer, this.rtxKind],
+      [this.closeTimer, this.state === 'TIME_WAIT' ? 'time-wait' : 'fin-wait-2'],
+      [this.delackTimer, 'delayed-ack'],
+      [this.keepTimer, 'keepalive'],
+    ];
+    const running = timers.find(([t]) => t.armed);
+    return {
+      state: this.state,
+      local: `${formatIpv4(this.localAddr)}:${this.localPort}`,
+      remote: `${formatIpv4(this.remoteAddr)}:${this.remotePort}`,
+      iss: this.iss,
+      irs: this.irs,
+      sndUna: this.sndUna,
+      sndNxt: this.sndNxt,
+      sndWnd: this.sndWnd,
+      rcvNxt: this.rcvNxt,
+      rcvWnd: this.advertisableWindow(),
+      sendMss: this.sendMss,
+      cwnd: this.cwnd,
+      ssthresh: this.ssthresh,
+      flightSize: this.flightSize,
+      srtt: this.rtt.srtt,
+      rttvar: this.rtt.rttvar,
+      rto: this.rtt.rto,
+      inRecovery: this.inRecovery,
+      dupAcks: this.dupAcks,
+      sndScale: this.sndScale,
+      rcvScale: this.rcvScale,
+      sackOk: this.sackOk,
+      tsOk: this.tsOk,
+      sendQueued: this.sendBuf.length,
+      recvQueued: this.recv.readable,
+      outOfOrder: this.recv.outOfOrder,
+      retransmits: this.retransmits,
+      segsOut: this.segsOut,
+      segsIn: this.segsIn,
+      timer: running ? { kind: running[1], remainingMs: running[0].deadline! - now } : undefined,
+    };
+  }
+
+  get flightSize(): number {
+    return seqDiff(this.sndNxt, this.sndUna);
+  }
+
+  // ================= opening =================
+
+  /** @internal Active open (RFC 9293 3.10.1): send SYN, enter SYN_SENT. */
+  openActive(localAddr: Ipv4Addr, localPort: number, remoteAddr: Ipv4Addr, remotePort: number): void {
+    this.setEndpoints(localAddr, localPort, remoteAddr, remotePort);
+    this.iss = this.tcp.isn(this);
+    this.sndUna = this.iss;
+    this.sndNxt = seqAdd(this.iss, 1);
+    this.sndMax = this.sndNxt;
+    this.dataBase = this.sndNxt;
+    this.setState('SYN_SENT', 'connect: snd SYN');
+    this.sendSyn(false);
+    this.rtxKind = 'syn';
+    this.armRtx();
+  }
+
+  /** @internal Passive open: a SYN arrived on a listener (RFC 9293 3.10.7.2). */
+  openPassive(seg: SegmentIn, listener: NonNullable<TcpSocket['listener']>): void {
+    this.passive = true;
+    this.listener = listener;
+    this.setEndpoints(seg.dst, seg.dstPort, seg.src, seg.srcPort);
+    this.state = 'LISTEN';
+    this.irs = seg.seq;
+    this.rcvNxt = seqAdd(seg.seq, 1);
+    this.negotiate(seg);
+    this.iss = this.tcp.isn(this);
+    this.sndUna = this.iss;
+    this.sndNxt = seqAdd(this.iss, 1);
+    this.sndMax = this.sndNxt;
+    this.dataBase = this.sndNxt;
+    this.sndWnd = seg.wnd; // never scaled in a SYN (RFC 7323 2.2)
+    this.maxSndWnd = this.sndWnd;
+    this.sndWl1 = seg.seq;
+    this.lastHeard = this.tcp.ctx.now;
+    this.setState('SYN_RCVD', 'rcv SYN / snd SYN,ACK');
+    this.sendSyn(true);
+    this.rtxKind = 'synack';
+    this.armRtx();
+  }
+
+  private setEndpoints(localAddr: Ipv4Addr, localPort: number, remoteAddr: Ipv4Addr, remotePort: number): void {
+    this.localAddr = localAddr;
+    this.localPort = localPort;
+    this.remoteAddr = remoteAddr;
+    this.remotePort = remotePort;
+    this.ph.src = localAddr;
+    this.ph.dst = remoteAddr;
+    this.name = `${formatIpv4(localAddr)}:${localPort}>${formatIpv4(remoteAddr)}:${remotePort}`;
+    const mtu = this.tcp.ip.mtuFor(remoteAddr) + 20;
+    this.ourMss = this.config.mss ?? mtu - 40;
+    this.rcvScale = this.config.windowScaling ? windowScaleFor(this.config.receiveBuffer) : 0;
+  }
+
+  private ourMss = 536;
+
+  /** Options from the peer's SYN (RFC 9293 3.7.1 MSS, RFC 7323 WS/TS, RFC 2018 SACK-permitted). */
+  private negotiate(seg: SegmentIn): void {
+    const o = seg.opts;
+    this.peerMss = o.mss > 0 ? o.mss : 536;
+    // Window scaling only when both SYNs carry the option (RFC 7323 2.2).
+    if (this.config.windowScaling && o.wscale >= 0) this.sndScale = o.wscale;
+    else {
+      this.sndScale = 0;
+      this.rcvScale = 0;
+    }
+    this.sackOk = this.config.sack && o.sackPermitted;
+    this.tsOk = this.config.timestamps && o.hasTimestamp;
+    if (this.tsOk) this.tsRecent = o.tsVal;
+    // RFC 9293 3.7.1 / RFC 6691: the MSS counts neither IP nor TCP options; subtract the TS option we will always carry.
+    this.sendMss = Math.max(64, Math.min(this.peerMss, this.ourMss) - (this.tsOk ? 12 : 0));
+    // RFC 5681 3.1 / RFC 6928: initial window.
+    this.cwnd = this.config.initialWindow * this.sendMss;
+  }
+
+  // ================= arrival (RFC 9293 3.10.7) =================
+
+  /** @internal */
+  input(seg: SegmentIn): void {
+    this.segsIn++;
+    this.lastHeard = this.tcp.ctx.now;
+    if (this.state === 'SYN_SENT') this.inputSynSent(seg);
+    else this.inputSynchronizedOrSynRcvd(seg);
+    if (this.state !== 'CLOSED') {
+      this.dispatch();
+      this.armKeepalive();
+    }
+  }
+
+  /** RFC 9293 3.10.7.3 */
+  private inputSynSent(seg: SegmentIn): void {
+    // First: the ACK bit.
+    if (seg.has(ACK)) {
+      if (seqLe(seg.ack, this.iss) || seqGt(seg.ack, this.sndNxt)) {
+        // An ACK for something we never sent: RST, unless it is one (3.10.7.3 "first").
+        if (!seg.has(RST)) this.tcp.sendRstFor(seg);
+        return;
+      }
+    }
+    // Second: RST. Acceptable only with an acceptable ACK (RFC 5961 3.2 keeps this for SYN-SENT).
+    if (seg.has(RST)) {
+      if (seg.has(ACK)) this.fail('ECONNREFUSED', `Connection refused by ${formatIpv4(this.remoteAddr)}:${this.remotePort} (RST).`);
+      return;
+    }
+    // Fourth: SYN.
+    if (!seg.has(SYN)) return;
+    this.irs = seg.seq;
+    this.rcvNxt = seqAdd(seg.seq, 1);
+    this.negotiate(seg);
+    if (seg.has(ACK)) {
+      this.ackAdvance(seg.ack);
+      this.updateWindow(seg, true);
+      // SYN,ACK: ESTABLISHED; ACK it (data in the SYN,ACK is processed as in ESTABLISHED).
+      this.rtxTimer.cancel();
+      this.retries = 0;
+      this.rtt.reset();
+      this.setState('ESTABLISHED', 'rcv SYN,ACK / snd ACK');
+      this.ackNow = true;
+      this.onConnect?.();
+      this.processData(seg);
+    } else {
+      // Simultaneous open (RFC 9293 3.5 figure 8): SYN_SENT -> SYN_RCVD, send SYN,ACK.
+      this.sndWnd = seg.wnd;
+      this.maxSndWnd = seg.wnd;
+      this.sndWl1 = seg.seq;
+      this.setState('SYN_RCVD', 'rcv SYN / snd SYN,ACK (simultaneous open)');
+      this.sendSyn(true);
+      this.rtxKind = 'synack';
+      this.armRtx();
+    }
+  }
+
+  /** RFC 9293 3.10.7.4: SYN_RCVD and the synchronized states. */
+  private inputSynchronizedOrSynRcvd(seg: SegmentIn): void {
+    const o = seg.opts;
+    // RFC 7323 5.3 PAWS: a segment older than TS.Recent is a wrapped-around old duplicate.
+    if (this.tsOk && o.hasTimestamp && !seg.has(RST) && seqLt(o.tsVal, this.tsRecent)) {
+      this.tcp.count('paws');
+      this.ackNow = true;
+      return;
+    }
+
+    // First: sequence number acceptability (four cases of 3.10.7.4).
+    if (!this.acceptable(seg)) {
+      if (!seg.has(RST)) {
+        this.tcp.count('out-of-window');
+        this.ackNow = true;
+      }
+      return;
+    }
+
+    // Second: RST (RFC 5961 3.2: exact match resets; anywhere else in the window draws a challenge ACK).
+    if (seg.has(RST)) {
+      if (seg.seq !== this.rcvNxt) {
+        this.challengeAck('in-window RST');
+        return;
+      }
+      switch (this.state) {
+        case 'SYN_RCVD':
+          if (this.passive) return this.becomeClosed('rcv RST (back to LISTEN)');
+          return this.fail('ECONNREFUSED', 'Connection refused (RST in SYN_RCVD).');
+        case 'ESTABLISHED':
+        case 'FIN_WAIT_1':
+        case 'FIN_WAIT_2':
+        case 'CLOSE_WAIT':
+          return this.fail('ECONNRESET', `Connection reset by ${formatIpv4(this.remoteAddr)}:${this.remotePort}.`);
+        default:
+          return this.becomeClosed('rcv RST');
+      }
+    }
+
+    // Fourth: SYN in a synchronized state -> challenge ACK (RFC 5961 4.2, RFC 9293 3.10.7.4).
+    if (seg.has(SYN)) {
+      if (this.state === 'SYN_RCVD' && this.passive && seg.seq === this.irs) {
+        // A retransmitted SYN: our SYN,ACK was lost. Send it again.
+        this.sendSyn(true);
+        return;
+      }
+      this.challengeAck('SYN in a synchronized state');
+      return;
+    }
+
+    // Fifth: the ACK field.
+    if (!seg.has(ACK)) return;
+    if (this.state === 'SYN_RCVD') {
+      if (seqGt(seg.ack, this.sndUna) && seqLe(seg.ack, this.sndNxt)) {
+        if (this.listener && !this.listener.onEstablished(this)) {
+          // Accept queue full: behave as Linux, ignore the ACK and let the SYN,ACK be retransmitted.
+          return;
+        }
+        this.rtxTimer.cancel();
+        this.retries = 0;
+        this.setState('ESTABLISHED', 'rcv ACK of SYN');
+        this.updateWindow(seg, true);
+        this.ackAdvance(seg.ack);
+        this.onConnect?.();
+      } else {
+        this.tcp.sendRstFor(seg);
+        return;
+      }
+    } else if (!this.processAck(seg)) {
+      return;
+    }
+
+    // RFC 7323 4.3: remember the peer's TSval when the segment covers Last.ACK.sent.
+    if (this.tsOk && o.hasTimestamp && seqGe(o.tsVal, this.tsRecent) && seqLe(seg.seq, this.lastAckSent)) this.tsRecent = o.tsVal;
+
+    // Seventh: segment text; eighth: FIN.
+    this.processData(seg);
+  }
+
+  /** RFC 9293 3.10.7.4 "first": the four cases of segment acceptability. */
+  private acceptable(seg: SegmentIn): boolean {
+    const wnd = Math.max(0, seqDiff(this.rcvAdvRight, this.rcvNxt));
+    const len = seg.len;
+    const seq = seg.seq;
+    const inWnd = (x: number) => seqLe(this.rcvNxt, x) && seqLt(x, seqAdd(this.rcvNxt, wnd));
+    if (len === 0) return wnd === 0 ? seq === this.rcvNxt : inWnd(seq);
+    if (wnd === 0) return false;
+    return inWnd(seq) || inWnd(seqAdd(seq, len - 1));
+  }
+
+  /** Fifth step in the synchronized states. Returns false when the segment must be dropped. */
+  private processAck(seg: SegmentIn): boolean {
+    const ack = seg.ack;
+    // RFC 5961 5.2: an ACK too far below SND.UNA, or of data never sent, draws an ACK and is dropped.
+    if (seqGt(ack, this.sndMax) || seqLt(ack, seqAdd(this.sndUna, -Math.max(this.maxSndWnd, 1)))) {
+      this.ackNow = true;
+      return false;
+    }
+    if (seqGt(ack, this.sndNxt)) {
+      // Acknowledges data sent before an RTO rewound SND.NXT: take it.
+      this.sndNxt = ack;
+    }
+    const dup = this.isDuplicateAck(seg);
+    if (seqGt(ack, this.sndUna)) {
+      const acked = seqDiff(ack, this.sndUna);
+      this.ackAdvance(ack);
+      this.onNewAck(acked, seg);
+    } else if (dup) {
+      this.onDupAck();
+    }
+    this.updateWindow(seg, false);
+
+    switch (this.state) {
+      case 'FIN_WAIT_1':
+        if (this.finAcked()) {
+          this.setState('FIN_WAIT_2', 'rcv ACK of FIN');
+          if (this.closedByApp) this.armCloseTimer(this.config.finWait2TimeoutMs, 'fin-wait-2');
+        }
+        break;
+      case 'CLOSING':
+        if (this.finAcked()) this.enterTimeWait('rcv ACK of FIN');
+        break;
+      case 'LAST_ACK':
+        if (this.finAcked()) {
+          this.becomeClosed('rcv ACK of FIN');
+          return false;
+        }
+        break;
+      case 'TIME_WAIT':
+        break;
+    }
+    return true;
+  }
+
+  /** RFC 5681 2: "duplicate acknowledgment". */
+  private isDuplicateAck(seg: SegmentIn): boolean {
+    return (
+      seg.ack === this.sndUna &&
+      seqGt(this.sndMax, this.sndUna) &&
+      seg.dataLen === 0 &&
+      !seg.has(SYN) &&
+      !seg.has(FIN) &&
+      (seg.wnd << this.sndScale) === this.sndWnd
+    );
+  }
+
+  /** SND.UNA moves forward: free acknowledged data, time RTT, manage the RTO (RFC 6298 5.2/5.3). */
+  private ackAdvance(ack: number): void {
+    // Data bytes acknowledged (SYN and FIN occupy sequence space but not the buffer).
+    const dataAcked = Math.max(0, Math.min(this.sendBuf.length, seqDiff(ack, this.dataBase)));
+    if (dataAcked > 0) {
+      this.sendBuf.ackTo(dataAcked);
+      this.dataBase = seqAdd(this.dataBase, dataAcked);
+    }
+    // RTT: from the timestamp echo when timestamps are on (RFC 7323 4), else from the timed segment (Karn).
+    if (this.tsOk && this.lastSegEcr !== 0) {
+      this.rtt.sampleFromTimestamp(this.tsNow() - this.lastSegEcr);
+      this.rttTiming = false;
+    } else if (this.rttTiming && seqGe(ack, this.rttSeq)) {
+      this.rtt.sample(this.tcp.ctx.now - this.rttTime);
+      this.rttTiming = false;
+    }
+    this.sndUna = ack;
+    if (seqLt(this.dataBase, this.sndUna) && this.sendBuf.length === 0) this.dataBase = this.sndUna;
+    this.retries = 0;
+    if (this.wantWritable && this.sendBuf.free > 0) {
+      this.wantWritable = false;
+      this.onWritable?.();
+    }
+    if (this.sndUna === this.sndMax || seqGe(this.sndUna, this.sndMax)) {
+      this.rtxTimer.cancel();
+      this.tcp.ctx.timer('stop', 'rto', this.name);
+    } else if (!this.persisting) {
+      this.armRtx();
+    }
+  }
+
+  /** The TSecr of the segment being processed (0 if none), captured by the layer. */
+  private lastSegEcr = 0;
+
+  /** @internal The layer passes each segment's TSecr before input(). */
+  noteEcr(seg: SegmentIn): void {
+    this.lastSegEcr = this.tsOk && seg.opts.hasTimestamp && seg.has(ACK) ? seg.opts.tsEcr : 0;
+  }
+
+  /** New data acknowledged: NewReno (RFC 5681 3.1, RFC 6582 3.2). */
+  private onNewAck(acked: number, _seg: SegmentIn): void {
+    const mss = this.sendMss;
+    if (this.inRecovery) {
+      if (seqGe(this.sndUna, this.recover)) {
+        // Full acknowledgment: deflate the window and leave recovery (RFC 6582 3.2 step 3).
+        this.cwnd = Math.min(this.ssthresh, Math.max(this.flightSize, mss) + mss);
+        this.inRecovery = false;
+        this.dupAcks = 0;
+        this.cwndEvent('recovery done');
+      } else {
+        // Partial acknowledgment: retransmit the next hole at once (step 5).
+        this.retransmitFirst('partial-ack');
+        this.cwnd = Math.max(mss, this.cwnd - acked + (acked >= mss ? mss : 0));
+        this.armRtx();
+      }
+      return;
+    }
+    this.dupAcks = 0;
+    this.lossEpisode = false;
+    if (this.cwnd < this.ssthresh) {
+      // Slow start (RFC 5681 3.1 eq. 2, RFC 3465 L = 2 SMSS).
+      this.cwnd += Math.min(acked, 2 * mss);
+    } else {
+      // Congestion avoidance: one SMSS per window of data acknowledged (RFC 5681 3.1 eq. 3, byte counting).
+      this.caBytes += acked;
+      if (this.caBytes >= this.cwnd) {
+        this.caBytes -= this.cwnd;
+        this.cwnd += mss;
+      }
+    }
+  }
+
+  /** A duplicate ACK: fast retransmit on the third (RFC 5681 3.2), limited transmit before (RFC 3042). */
+  private onDupAck(): void {
+    const mss = this.sendMss;
+    this.dupAcks++;
+    if (this.inRecovery) {
+      this.cwnd += mss; // inflate: another segment has left the network
+      return;
+    }
+    if (this.dupAcks === 3 && seqGt(this.sndUna, this.recover - 1) ) {
+      // RFC 6582 4.1: only when this loss is past the last recovery point.
+      this.ssthresh = Math.max(Math.floor(this.flightSize / 2), 2 * mss);
+      this.recover = this.sndMax;
+      this.inRecovery = true;
+      this.retransmitFirst('dupack');
+      this.cwnd = this.ssthresh + 3 * mss;
+      this.cwndEvent('fast retransmit');
+      this.armRtx();
+    }
+  }
+
+  /** SND.WND update (RFC 9293 3.10.7.4 fifth, "If SND.UNA =< SEG.ACK =< SND.NXT"). */
+  private updateWindow(seg: SegmentIn, force: boolean): void {
+    if (force || seqLt(this.sndWl1, seg.seq) || (this.sndWl1 === seg.seq && seqLe(this.sndWl2, seg.ack))) {
+      const wnd = seg.has(SYN) ? seg.wnd : seg.wnd << this.sndScale;
+      this.sndWnd = wnd;
+      if (wnd > this.maxSndWnd) this.maxSndWnd = wnd;
+      this.sndWl1 = seg.seq;
+      this.sndWl2 = seg.ack;
+      if (wnd > 0 && this.persisting) {
+        // The window opened: stop probing (RFC 9293 3.8.6.1).
+        this.persisting = false;
+        this.rtxTimer.cancel();
+        this.tcp.ctx.timer('stop', 'persist', this.name);
+        this.rtt.reset(this.rtt.hasSample ? this.rtt.rto : this.config.initialRtoMs);
+        if (seqGt(this.sndMax, this.sndUna)) this.armRtx();
+      }
+    }
+  }
+
+  /** Seventh and eighth steps: text and FIN. */
+  private processData(seg: SegmentIn): void {
+    const canReceive = this.state === 'ESTABLISHED' || this.state === 'FIN_WAIT_1' || this.state === 'FIN_WAIT_2';
+    const dataLen = seg.dataLen;
+    let seq = seg.seq;
+    if (seg.has(SYN)) seq = seqAdd(seq, 1);
+    if (dataLen > 0) {
+      if (!canReceive) {
+        // RFC 9293 3.10.7.4 seventh: ignore text in CLOSE_WAIT, CLOSING, LAST_ACK, TIME_WAIT.
+      } else if (this.closedByApp) {
+        // Data for an application that closed: nobody will read it, so reset (RFC 9293 3.10.4, RFC 1122 4.2.2.13).
+        this.sendRst(this.sndNxt);
+        this.becomeClosed('data after close: RST');
+        return;
+      } else {
+        const before = this.rcvNxt;
+        const hadHoles = this.recv.outOfOrder > 0;
+        const advanced = this.recv.add(seqDiff(seq, this.rcvNxt), seg.data);
+        this.rcvNxt = seqAdd(this.rcvNxt, advanced);
+        if (advanced > 0) this.onData?.();
+        // RFC 5681 4.2: ACK at once for out-of-order data, duplicates and gap fills; else every second full segment.
+        if (seq !== before || hadHoles || this.recv.lastAdd.duplicate > 0 || !this.config.delayedAck) {
+          this.ackNow = true;
+        } else {
+          this.unackedSegs++;
+          if (this.unackedSegs >= 2) this.ackNow = true;
+          else if (!this.delackTimer.armed) {
+            this.delackTimer.setIn(this.config.delayedAckMs);
+            this.tcp.ctx.timer('start', 'delayed-ack', this.name, this.delackTimer.deadline);
+          }
+        }
+      }
+    }
+    if (seg.has(FIN)) {
+      this.peerFin = seqAdd(seq, dataLen);
+      if (this.state === 'TIME_WAIT') {
+        // RFC 9293 3.10.7.4 eighth: a retransmitted FIN: ACK it and restart the 2 MSL timer.
+        this.ackNow = true;
+        this.armCloseTimer(2 * this.config.mslMs, 'time-wait');
+        return;
+      }
+    }
+    // The FIN counts once every byte before it has arrived.
+    if (this.peerFin !== undefined && !this.eof && this.rcvNxt === this.peerFin && canReceiveFin(this.state)) {
+      this.rcvNxt = seqAdd(this.rcvNxt, 1);
+      this.eof = true;
+      this.ackNow = true;
+      switch (this.state) {
+        case 'SYN_RCVD':
+        case 'ESTABLISHED':
+          this.setState('CLOSE_WAIT', 'rcv FIN / snd ACK');
+          break;
+        case 'FIN_WAIT_1':
+          if (this.finAcked()) this.enterTimeWait('rcv FIN / snd ACK');
+          else this.setState('CLOSING', 'rcv FIN / snd ACK (simultaneous close)');
+          break;
+        case 'FIN_WAIT_2':
+          this.enterTimeWait('rcv FIN / snd ACK');
+          break;
+      }
+      this.onEnd?.();
+    } else if (seg.has(FIN) && this.eof) {
+      this.ackNow = true; // a retransmitted FIN
+    }
+  }
+
+  // ================= sending =================
+
+  /** The one place that sends data, FIN and ACKs. */
+  dispatch(): void {
+    if (this.state === 'CLOSED' || this.state === 'LISTEN' || this.state === 'SYN_SENT' || this.state === 'SYN_RCVD') {
+      if (this.ackNow && this.state === 'SYN_RCVD') this.ackNow = false;
+      return;
+    }
+    if (this.state !== 'TIME_WAIT') this.sendData();
+    if (this.ackNow) this.sendAck();
+  }
+
+  private sendData(): void {
+    const mss = this.sendMss;
+    for (;;) {
+      const offset = seqDiff(this.sndNxt, this.dataBase); // where SND.NXT is in the send buffer
+      const avail = this.sendBuf.length - Math.max(0, offset);
+      const finPending = this.finQueued && seqLe(this.sndNxt, this.finSeq) && !this.finAcked();
+      if (avail <= 0 && !finPending) return;
+      // Limited transmit (RFC 3042): two extra segments on the first two duplicate ACKs.
+      const bonus = !this.inRecovery && this.dupAcks > 0 && this.dupAcks < 3 ? this.dupAcks * mss : 0;
+      const wnd = Math.min(this.sndWnd, this.cwnd + bonus);
+      const usable = wnd - this.flightSize;
+      if (avail > 0 && this.sndWnd === 0 && this.flightSize === 0) {
+        this.startPersist();
+        return;
+      }
+      let len = Math.max(0, Math.min(avail, mss, usable));
+      if (avail > 0 && len === 0) return; // window full
+      // Sender silly-window avoidance and Nagle (RFC 9293 3.7.4, 3.8.6.2.1).
+      if (len > 0 && len < mss && len < avail) {
+        if (len < this.maxSndWnd / 2) return; // wait for a bigger window
+      }
+      if (len > 0 && len < mss && len === avail && this.config.nagle && this.flightSize > 0 && !this.finQueued) return;
+      const fin = finPending && len === avail;
+      if (len === 0 && !fin) return;
+      if (fin && seqGt(this.sndNxt, this.finSeq)) return;
+      const seq = this.sndNxt;
+      const retransmission = seqLt(seq, this.sndMax);
+      this.emit(seq, ACK | (len > 0 && len === avail ? PSH : 0) | (fin ? FIN : 0), Math.max(0, offset), len);
+      if (retransmission) {
+        this.retransmits++;
+        this.traceRetransmit(this.retransmitCause, seq, len);
+      } else if (!this.rttTiming && len > 0) {
+        this.rttTiming = true;
+        this.rttSeq = seqAdd(seq, len);
+        this.rttTime = this.tcp.ctx.now;
+      }
+      this.sndNxt = seqAdd(seq, len + (fin ? 1 : 0));
+      if (seqGt(this.sndNxt, this.sndMax)) this.sndMax = this.sndNxt;
+      if (!this.rtxTimer.armed) this.armRtx();
+      if (fin) return;
+    }
+  }
+
+  private retransmitCause: 'rto' | 'dupack' | 'partial-ack' = 'rto';
+
+  /** Resends the first unacknowledged segment (fast retransmit, partial ACK). */
+  private retransmitFirst(cause: 'dupack' | 'partial-ack'): void {
+    const offset = seqDiff(this.sndUna, this.dataBase);
+    const len = Math.min(this.sendMss, this.sendBuf.length - Math.max(0, offset));
+    const fin = this.finQueued && len <= 0 && this.sndUna === this.finSeq;
+    if (len <= 0 && !fin) return;
+    this.emit(this.sndUna, ACK | (fin ? FIN : 0), Math.max(0, offset), Math.max(0, len));
+    this.retransmits++;
+    this.rttTiming = false; // Karn
+    this.traceRetransmit(cause, this.sndUna, Math.max(0, len));
+  }
+
+  private sendAck(): void {
+    this.emit(this.sndNxt, ACK, 0, 0);
+  }
+
+  private sendSyn(withAck: boolean): void {
+    this.emit(this.iss, SYN | (withAck ? ACK : 0), 0, 0);
+  }
+
+  private sendRst(seq: number): void {
+    this.emit(seq, RST | ACK, 0, 0);
+  }
+
+  /** Builds one segment straight into a frame: header, options, data from the send buffer, checksum. */
+  private emit(seq: number, flags: number, dataOffset: number, len: number): void {
+    const isSyn = (flags & SYN) !== 0;
+    const isRst = (flags & RST) !== 0;
+    // Options: on SYN in Linux's order (MSS, SACK_PERM, TS, NOP, WS); later NOP,NOP,TS and SACK blocks.
+    let optLen = 0;
+    let sackCount = 0;
+    if (isSyn) {
+      optLen = 4 + (this.config.timestamps ? (this.config.sack ? 12 : 12) : this.config.sack ? 4 : 0) + (this.config.windowScaling ? 4 : 0);
+      if (!this.config.timestamps && this.config.sack) optLen = 4 + 4 + (this.config.windowScaling ? 4 : 0);
+      if (this.passive || this.state === 'SYN_RCVD') {
+        // SYN,ACK: only echo what the peer offered.
+        optLen = 4 + (this.tsOk ? (this.sackOk ? 12 : 12) : this.sackOk ? 4 : 0) + (this.sndScale > 0 || this.rcvScaleAgreed() ? 4 : 0);
+        if (!this.tsOk && this.sackOk) optLen = 8 + (this.rcvScaleAgreed() ? 4 : 0);
+      }
+    } else if (!isRst) {
+      if (this.tsOk) optLen += 12;
+      if (this.sackOk && (flags & ACK) !== 0) {
+        sackCount = this.recv.writeSackBlocks(this.rcvNxt, this.sackScratch, this.tsOk ? 3 : 4);
+        if (sackCount > 0) optLen += 4 + 8 * sackCount;
+      }
+    }
+    const hl = TCP.MIN_HEADER_LEN + optLen;
+    const frame = this.tcp.ip.allocate(hl + len);
+    const o = HEADROOM;
+    put16(frame, o + TCP.SRC_PORT, this.localPort);
+    put16(frame, o + TCP.DST_PORT, this.remotePort);
+    put32(frame, o + TCP.SEQ, seq);
+    const ackField = (flags & ACK) !== 0 ? this.rcvNxt : 0;
+    put32(frame, o + TCP.ACK, ackField);
+    frame[o + TCP.DATA_OFF] = (hl >>> 2) << 4;
+    frame[o + TCP.FLAGS] = flags;
+    const wnd = this.advertisableWindow();
+    // RFC 7323 2.2: the window in a SYN is never scaled.
+    put16(frame, o + TCP.WINDOW, isSyn ? Math.min(wnd, 0xffff) : Math.min(wnd >>> this.rcvScale, 0xffff));
+    if (!isSyn) this.rcvAdvRight = seqAdd(this.rcvNxt, Math.min(wnd, 0xffff << this.rcvScale));
+    else this.rcvAdvRight = seqAdd(this.rcvNxt, Math.min(wnd, 0xffff));
+    let p = o + TCP.MIN_HEADER_LEN;
+    if (isSyn) p = this.writeSynOptions(frame, p, (flags & ACK) !== 0);
+    else if (!isRst) {
+      if (this.tsOk) {
+        frame[p++] = 1;
+        frame[p++] = 1;
+        frame[p++] = 8;
+        frame[p++] = 10;
+        put32(frame, p, this.tsNow());
+        put32(frame, p + 4, this.tsRecent);
+        p += 8;
+      }
+      if (sackCount > 0) {
+        frame[p++] = 1;
+        frame[p++] = 1;
+        frame[p++] = 5;
+        frame[p++] = 2 + 8 * sackCount;
+        for (let i = 0; i < 2 * sackCount; i++, p += 4) put32(frame, p, this.sackScratch[i]);
+      }
+    }
+    if (len > 0) this.sendBuf.copyOut(dataOffset, len, frame, o + hl);
+    const total = hl + len;
+    put16(frame, o + TCP.CHECKSUM, checksum(frame, o, total, pseudoHeaderSum(this.localAddr, this.remoteAddr, IpProtocol.TCP, total)));
+    if ((flags & ACK) !== 0) {
+      this.lastAckSent = this.rcvNxt;
+      this.ackNow = false;
+      this.unackedSegs = 0;
+      if (this.delackTimer.armed) {
+        this.delackTimer.cancel();
+        this.tcp.ctx.timer('stop', 'delayed-ack', this.name);
+      }
+    }
+    this.segsOut++;
+    this.tcp.output(frame, total, this.localAddr, this.remoteAddr);
+  }
+
+  private readonly sackScratch = new Uint32Array(8);
+
+  private rcvScaleAgreed(): boolean {
+    return this.config.windowScaling && this.sndScale >= 0 && this.rcvScale > 0;
+  }
+
+  private writeSynOptions(frame: Uint8Array, p: number, synAck: boolean): number {
+    const ts = synAck ? this.tsOk : this.config.timestamps;
+    const sack = synAck ? this.sackOk : this.config.sack;
+    const ws = synAck ? this.rcvScaleAgreed() || (this.config.windowScaling && this.sndScale > 0) : this.config.windowScaling;
+    frame[p++] = 2;
+    frame[p++] = 4;
+    put16(frame, p, this.ourMss);
+    p += 2;
+    if (ts) {
+      if (sack) {
+        frame[p++] = 4;
+        frame[p++] = 2;
+      } else {
+        frame[p++] = 1;
+        frame[p++] = 1;
+      }
+      frame[p++] = 8;
+      frame[p++] = 10;
+      put32(frame, p, this.tsNow());
+      put32(frame, p + 4, synAck ? this.tsRecent : 0);
+      p += 8;
+    } else if (sack) {
+      frame[p++] = 1;
+      frame[p++] = 1;
+      frame[p++] = 4;
+      frame[p++] = 2;
+    }
+    if (ws) {
+      frame[p++] = 1;
+      frame[p++] = 3;
+      frame[p++] = 3;
+      frame[p++] = this.rcvScale;
+    }
+    return p;
+  }
+
+  /** RCV.WND: free buffer space (RFC 9293 3.8.6.2.2 receiver SWS avoidance: the right edge moves in steps of at least min(buffer/2, MSS)). */
+  private advertisableWindow(): number {
+    const free = this.recv.window;
+    const right = seqAdd(this.rcvNxt, free);
+    const step = Math.min(this.config.receiveBuffer / 2, this.sendMss);
+    const advertised = seqDiff(this.rcvAdvRight, this.rcvNxt);
+    if (advertised >= 0 && seqGt(right, this.rcvAdvRight) && seqDiff(right, this.rcvAdvRight) < step) return advertised;
+    return free;
+  }
+
+  private tsNow(): number {
+    return (Math.floor(this.tcp.ctx.now) + this.tsOffset) >>> 0;
+  }
+
+  private queueFin(): void {
+    if (this.finQueued) return;
+    this.finQueued = true;
+    this.finSeq = seqAdd(this.dataBase, this.sendBuf.length);
+    if (this.state === 'ESTABLISHED') this.setState('FIN_WAIT_1', this.closedByApp ? 'close / snd FIN' : 'shutdown / snd FIN');
+    else if (this.state === 'CLOSE_WAIT') this.setState('LAST_ACK', 'close / snd FIN');
+    else if (this.state === 'SYN_RCVD') {
+      // RFC 9293 3.10.4: FIN goes once established; send it now as Linux does after the handshake completes.
+      this.setState('FIN_WAIT_1', 'close / snd FIN');
+    }
+    this.dispatch();
+  }
+
+  private finAcked(): boolean {
+    return this.finQueued && seqGt(this.sndUna, this.finSeq);
+  }
+
+  // ================= timers =================
+
+  private armRtx(): void {
+    const deadline = this.tcp.ctx.now + this.rtt.rto;
+    this.rtxTimer.set(deadline);
+    this.tcp.ctx.timer('start', this.rtxKind, this.name, deadline);
+  }
+
+  /** RFC 6298 5.4-5.7 (and SYN / SYN,ACK / persist retransmission). */
+  private onRetransmitTimer(): void {
+    const ctx = this.tcp.ctx;
+    ctx.timer('fire', this.rtxKind, this.name);
+    if (this.persisting) return this.onPersist();
+    this.retries++;
+    if (this.state === 'SYN_SENT') {
+      if (this.retries > this.config.synRetries) return this.fail('ETIMEDOUT', `Connection to ${formatIpv4(this.remoteAddr)}:${this.remotePort} timed out: no answer to ${this.retries} SYNs.`);
+      this.rtt.backoff();
+      this.sendSyn(false);
+      this.retransmits++;
+      this.traceRetransmit('syn', this.iss, 0);
+      return this.armRtx();
+    }
+    if (this.state === 'SYN_RCVD') {
+      if (this.retries > this.config.synAckRetries) return this.becomeClosed('SYN,ACK retries exhausted: half-open connection freed');
+      this.rtt.backoff();
+      this.sendSyn(true);
+      this.retransmits++;
+      this.traceRetransmit('syn', this.iss, 0);
+      return this.armRtx();
+    }
+    if (this.retries > this.config.maxRetries) return this.fail('ETIMEDOUT', `Connection timed out: ${this.config.maxRetries} retransmissions went unanswered.`);
+    // RFC 5681 3.1 eq. 4: ssthresh once per loss episode; cwnd to one segment (the loss window).
+    if (!this.lossEpisode) this.ssthresh = Math.max(Math.floor(this.flightSize / 2), 2 * this.sendMss);
+    this.lossEpisode = true;
+    this.cwnd = this.sendMss;
+    this.caBytes = 0;
+    this.inRecovery = false;
+    this.dupAcks = 0;
+    this.recover = this.sndMax; // RFC 6582 4.1: no fast retransmit for this window's losses
+    this.rtt.backoff();
+    this.rttTiming = false; // Karn
+    this.cwndEvent('RTO');
+    // Go back: resend from the first unacknowledged byte.
+    this.sndNxt = this.sndUna;
+    this.retransmitCause = 'rto';
+    this.armRtx();
+    this.sendData();
+    if (this.flightSize === 0 && this.finQueued && !this.finAcked()) this.sendData();
+  }
+
+  private startPersist(): void {
+    if (this.persisting) return;
+    this.persisting = true;
+    this.rtxKind = 'persist';
+    this.armRtx();
+  }
+
+  /** RFC 9293 3.8.6.1: probe a zero window with one byte, backing off, forever (RFC 1122 4.2.2.17). */
+  private onPersist(): void {
+    const offset = seqDiff(this.sndUna, this.dataBase);
+    if (this.sendBuf.length - offset <= 0) {
+      this.persisting = false;
+      return;
+    }
+    this.emit(this.sndUna, ACK, Math.max(0, offset), 1);
+    if (seqGe(this.sndUna, this.sndNxt)) {
+      this.sndNxt = seqAdd(this.sndUna, 1);
+      if (seqGt(this.sndNxt, this.sndMax)) this.sndMax = this.sndNxt;
+    }
+    this.traceRetransmit('probe', this.sndUna, 1);
+    this.rtt.backoff();
+    this.armRtx();
+  }
+
+  private onDelayedAck(): void {
+    this.tcp.ctx.timer('fire', 'delayed-ack', this.name);
+    if (this.state === 'CLOSED') return;
+    this.ackNow = true;
+    this.dispatch();
+  }
+
+  private armKeepalive(): void {
+    if (!this.config.keepalive || !this.synchronized()) return;
+    this.keepProbes = 0;
+    const deadline = this.lastHeard + this.config.keepIdleMs;
+    this.keepTimer.set(deadline);
+  }
+
+  /** RFC 1122 4.2.3.6: after idle time, probe with SEG.SEQ = SND.NXT - 1 and no data. */
+  private onKeepalive(): void {
+    const ctx = this.tcp.ctx;
+    ctx.timer('fire', 'keepalive', this.name);
+    if (!this.synchronized()) return;
+    if (ctx.now - this.lastHeard < this.config.keepIdleMs && this.keepProbes === 0) {
+      this.keepTimer.set(this.lastHeard + this.config.keepIdleMs);
+      return;
+    }
+    if (this.keepProbes >= this.config.keepCount) {
+      this.sendRst(this.sndNxt);
+      return this.fail('ETIMEDOUT', `The peer stopped answering keepalive probes (${this.keepProbes} unanswered).`);
+    }
+    this.keepProbes++;
+    this.emit(seqAdd(this.sndNxt, -1), ACK, 0, 0);
+    this.traceRetransmit('keepalive', seqAdd(this.sndNxt, -1), 0);
+    this.keepTimer.setIn(this.config.keepIntervalMs);
+    ctx.timer('start', 'keepalive', this.name, this.keepTimer.deadline);
+  }
+
+  private enterTimeWait(cause: string): void {
+    this.rtxTimer.cancel();
+    this.keepTimer.cancel();
+    if (!this.config.timeWait) {
+      this.setState('TIME_WAIT', cause);
+      return this.becomeClosed('TIME_WAIT disabled');
+    }
+    this.setState('TIME_WAIT', cause);
+    this.armCloseTimer(2 * this.config.mslMs, 'time-wait');
+  }
+
+  private armCloseTimer(ms: number, kind: 'time-wait' | 'fin-wait-2'): void {
+    this.closeTimer.setIn(ms);
+    this.tcp.ctx.timer('start', kind, this.name, this.closeTimer.deadline);
+  }
+
+  private onCloseTimer(): void {
+    this.tcp.ctx.timer('fire', this.state === 'TIME_WAIT' ? 'time-wait' : 'fin-wait-2', this.name);
+    this.becomeClosed(this.state === 'TIME_WAIT' ? '2 MSL timeout' : 'FIN_WAIT_2 timeout');
+  }
+
+  // ================= helpers =================
+
+  /** RFC 5961 4.2 / 3.2: a rate-limited challenge ACK instead of acting on a suspicious SYN or RST. */
+  private challengeAck(why: string): void {
+    this.tcp.count('challenge-ack');
+    if (this.tcp.takeChallengeToken()) {
+      this.ackNow = true;
+      this.tcp.ctx.emit({ type: 'tcp', t: this.tcp.ctx.now, host: this.tcp.ctx.hostName, conn: this.name, what: 'error', code: 'challenge-ack', detail: why });
+    }
+  }
+
+  synchronized(): boolean {
+    switch (this.state) {
+      case 'ESTABLISHED':
+      case 'FIN_WAIT_1':
+      case 'FIN_WAIT_2':
+      case 'CLOSE_WAIT':
+      case 'CLOSING':
+      case 'LAST_ACK':
+      case 'TIME_WAIT':
+        return true;
+      default:
+        return false;
+    }
+  }
+
+  private setState(to: TcpState, cause: string): void {
+    const from = this.state;
+    this.state = to;
+    const ctx = this.tcp.ctx;
+    if (ctx.tracing) ctx.emit({ type: 'tcp', t: ctx.now, host: ctx.hostName, conn: this.name, what: 'state', from, to, cause });
+  }
+
+  private cwndEvent(cause: string): void {
+    const ctx = this.tcp.ctx;
+    if (ctx.tracing) ctx.emit({ type: 'tcp', t: ctx.now, host: ctx.hostName, conn: this.name, what: 'cwnd', cwnd: this.cwnd, ssthresh: this.ssthresh, cause });
+  }
+
+  private traceRetransmit(cause: 'rto' | 'dupack' | 'partial-ack' | 'syn' | 'probe' | 'keepalive', seq: number, len: number): void {
+    const ctx = this.tcp.ctx;
+    ctx.counters.inc('tcp', 'retransmits');
+    if (ctx.tracing) ctx.emit({ type: 'tcp', t: ctx.now, host: ctx.hostName, conn: this.name, what: 'retransmit', cause, seq, len });
+  }
+
+  private fail(code: 'ECONNREFUSED' | 'ECONNRESET' | 'ETIMEDOUT', message: string): void {
+    const ctx = this.tcp.ctx;
+    if (ctx.tracing) ctx.emit({ type: 'tcp', t: ctx.now, host: ctx.hostName, conn: this.name, what: 'error', code, detail: message });
+    this.becomeClosed(code);
+    this.onError?.(new SocketError(code as never, message));
+  }
+
+  /** Everything stops; the layer forgets the connection. */
+  private becomeClosed(cause: string): void {
+    this.rtxTimer.cancel();
+    this.delackTimer.cancel();
+    this.keepTimer.cancel();
+    this.closeTimer.cancel();
+    const wasListed = this.state !== 'CLOSED';
+    if (this.state !== 'CLOSED') this.setState('CLOSED', cause);
+    this.listener?.forget(this);
+    this.listener = undefined;
+    if (wasListed) this.tcp.forget(this);
+    this.onClose?.();
+  }
+}
+
+function canReceiveFin(state: TcpState): boolean {
+  return state === 'SYN_RCVD' || state === 'ESTABLISHED' || state === 'FIN_WAIT_1' || state === 'FIN_WAIT_2';
+}
