@@ -268,7 +268,7 @@ export class TcpSocket implements TcpSocketEvents {
     if (this.state === 'LISTEN' || this.state === 'CLOSED') return this.becomeClosed('close');
     if (this.state === 'SYN_SENT') return this.becomeClosed('close');
     if (this.recv.readable > 0 && this.synchronized()) {
-      this.sendRst(this.sndNxt);
+      this.sendRst(this.sndMax);
       return this.becomeClosed('close with unread data: RST');
     }
     this.queueFin();
@@ -281,7 +281,7 @@ export class TcpSocket implements TcpSocketEvents {
 
   /** Aborts: RST to the peer, CLOSED at once (RFC 9293 3.10.5). */
   abort(): void {
-    if (this.synchronized() || this.state === 'SYN_RCVD') this.sendRst(this.sndNxt);
+    if (this.synchronized() || this.state === 'SYN_RCVD') this.sendRst(this.sndMax);
     this.becomeClosed('abort: RST');
   }
 
@@ -469,7 +469,7 @@ export class TcpSocket implements TcpSocketEvents {
     // RFC 7323 5.3 PAWS: a segment older than TS.Recent is a wrapped-around old duplicate.
     if (this.tsOk && o.hasTimestamp && !seg.has(RST) && seqLt(o.tsVal, this.tsRecent)) {
       this.tcp.count('paws');
-      this.ackNow = true;
+      this.ackOutOfWindow();
       return;
     }
 
@@ -477,7 +477,7 @@ export class TcpSocket implements TcpSocketEvents {
     if (!this.acceptable(seg)) {
       if (!seg.has(RST)) {
         this.tcp.count('out-of-window');
-        this.ackNow = true;
+        this.ackOutOfWindow();
       }
       return;
     }
@@ -731,7 +731,7 @@ export class TcpSocket implements TcpSocketEvents {
         // RFC 9293 3.10.7.4 seventh: ignore text in CLOSE_WAIT, CLOSING, LAST_ACK, TIME_WAIT.
       } else if (this.closedByApp) {
         // Data for an application that closed: nobody will read it, so reset (RFC 9293 3.10.4, RFC 1122 4.2.2.13).
-        this.sendRst(this.sndNxt);
+        this.sendRst(this.sndMax);
         this.becomeClosed('data after close: RST');
         return;
       } else {
@@ -798,8 +798,18 @@ export class TcpSocket implements TcpSocketEvents {
     if (this.ackNow) this.sendAck();
   }
 
+  /**
+   * Payload bytes that fit one segment now: the MSS less the SACK option we will
+   * carry (Linux's tcp_current_mss), so a segment never outgrows the path MTU.
+   */
+  private segmentLimit(): number {
+    if (!this.sackOk || this.recv.blockCount === 0) return this.sendMss;
+    const blocks = Math.min(this.recv.blockCount, this.tsOk ? 3 : 4);
+    return Math.max(1, this.sendMss - (4 + 8 * blocks));
+  }
+
   private sendData(): void {
-    const mss = this.sendMss;
+    const mss = this.segmentLimit();
     for (;;) {
       const offset = seqDiff(this.sndNxt, this.dataBase); // where SND.NXT is in the send buffer
       const avail = this.sendBuf.length - Math.max(0, offset);
@@ -846,7 +856,7 @@ export class TcpSocket implements TcpSocketEvents {
   /** Resends the first unacknowledged segment (fast retransmit, partial ACK). */
   private retransmitFirst(cause: 'dupack' | 'partial-ack'): void {
     const offset = seqDiff(this.sndUna, this.dataBase);
-    const len = Math.min(this.sendMss, this.sendBuf.length - Math.max(0, offset));
+    const len = Math.min(this.segmentLimit(), this.sendBuf.length - Math.max(0, offset));
     const fin = this.finQueued && len <= 0 && this.sndUna === this.finSeq;
     if (len <= 0 && !fin) return;
     this.emit(this.sndUna, ACK | (fin ? FIN : 0), Math.max(0, offset), Math.max(0, len));
@@ -855,8 +865,13 @@ export class TcpSocket implements TcpSocketEvents {
     this.traceRetransmit(cause, this.sndUna, Math.max(0, len));
   }
 
+  /**
+   * A pure ACK carries the highest sequence number sent, not a SND.NXT that an
+   * RTO rewound: the peer has already seen up to there, and anything lower
+   * would be "unacceptable" to it and draw an ACK back (an ACK war).
+   */
   private sendAck(): void {
-    this.emit(this.sndNxt, ACK, 0, 0);
+    this.emit(this.sndMax, ACK, 0, 0);
   }
 
   private sendSyn(withAck: boolean): void {
@@ -1016,6 +1031,7 @@ export class TcpSocket implements TcpSocketEvents {
   // ================= timers =================
 
   private armRtx(): void {
+    this.rtxKind = this.persisting ? 'persist' : this.state === 'SYN_SENT' ? 'syn' : this.state === 'SYN_RCVD' ? 'synack' : 'rto';
     const deadline = this.tcp.ctx.now + this.rtt.rto;
     this.rtxTimer.set(deadline);
     this.tcp.ctx.timer('start', this.rtxKind, this.name, deadline);
@@ -1111,12 +1127,12 @@ export class TcpSocket implements TcpSocketEvents {
       return;
     }
     if (this.keepProbes >= this.config.keepCount) {
-      this.sendRst(this.sndNxt);
+      this.sendRst(this.sndMax);
       return this.fail('ETIMEDOUT', `The peer stopped answering keepalive probes (${this.keepProbes} unanswered).`);
     }
     this.keepProbes++;
-    this.emit(seqAdd(this.sndNxt, -1), ACK, 0, 0);
-    this.traceRetransmit('keepalive', seqAdd(this.sndNxt, -1), 0);
+    this.emit(seqAdd(this.sndMax, -1), ACK, 0, 0);
+    this.traceRetransmit('keepalive', seqAdd(this.sndMax, -1), 0);
     this.keepTimer.setIn(this.config.keepIntervalMs);
     ctx.timer('start', 'keepalive', this.name, this.keepTimer.deadline);
   }
@@ -1143,6 +1159,20 @@ export class TcpSocket implements TcpSocketEvents {
   }
 
   // ================= helpers =================
+
+  private lastOowAck = -Infinity;
+
+  /**
+   * RFC 9293 3.10.7.4 says to ACK an unacceptable segment; like Linux
+   * (tcp_invalid_ratelimit, 500 ms) we do it at most twice a second per
+   * connection, so two confused peers cannot ping-pong ACKs forever.
+   */
+  private ackOutOfWindow(): void {
+    const now = this.tcp.ctx.now;
+    if (now - this.lastOowAck < 500) return;
+    this.lastOowAck = now;
+    this.ackNow = true;
+  }
 
   /** RFC 5961 4.2 / 3.2: a rate-limited challenge ACK instead of acting on a suspicious SYN or RST. */
   private challengeAck(why: string): void {
