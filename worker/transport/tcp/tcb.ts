@@ -856,8 +856,9 @@ export class TcpSocket implements TcpSocketEvents {
   /** Resends the first unacknowledged segment (fast retransmit, partial ACK). */
   private retransmitFirst(cause: 'dupack' | 'partial-ack'): void {
     const offset = seqDiff(this.sndUna, this.dataBase);
-    const len = Math.min(this.segmentLimit(), this.sendBuf.length - Math.max(0, offset));
-    const fin = this.finQueued && len <= 0 && this.sndUna === this.finSeq;
+    // Only what was sent before: never new data past SND.MAX (which would go unrecorded).
+    const len = Math.min(this.segmentLimit(), this.sendBuf.length - Math.max(0, offset), seqDiff(this.sndMax, this.sndUna));
+    const fin = this.finQueued && len <= 0 && this.sndUna === this.finSeq && seqGt(this.sndMax, this.finSeq);
     if (len <= 0 && !fin) return;
     this.emit(this.sndUna, ACK | (fin ? FIN : 0), Math.max(0, offset), Math.max(0, len));
     this.retransmits++;
