@@ -5,7 +5,9 @@
 import { printTable } from './harness';
 import { hostBenchmarks } from './host.bench';
 import { wireBenchmarks } from './wire.bench';
+import { tcpBenchmarks } from './tcp.bench';
 
 console.log(`wiretab benchmarks — node ${process.version}, ${new Date().toISOString()}`);
 printTable('wire codecs and scheduler', wireBenchmarks());
 printTable('whole stack in one process (in-memory segment, virtual clock)', hostBenchmarks());
+printTable('TCP in one process (both ends, in-memory segment, tracing off)', tcpBenchmarks());
