@@ -107,3 +107,30 @@ describe('TCP between two hosts', () => {
     expect(c.retransmits).toBeGreaterThan(0);
   });
 });
+
+describe('per-packet fate with TCP', () => {
+  it('a held FIN that is dropped is retransmitted on RTO, and the close completes', () => {
+    const net = pair({ delayMs: 5 });
+    echoServer(net);
+    const ca = net.a.condition();
+    const c = net.a.tcp.connect(ip('10.0.0.2'), 7);
+    net.run(100);
+    expect(c.state).toBe('ESTABLISHED');
+    ca.hold(1, { tcpFlags: 'F' });
+    c.close();
+    net.run(10);
+    const held = ca.inFlight();
+    expect(held).toHaveLength(1);
+    expect(held[0].state).toBe('held');
+    expect(c.state).toBe('FIN_WAIT_1');
+    ca.act(held[0].id, { action: 'drop' });
+    // Bob never saw the FIN; after one RTO alice sends it again.
+    net.run(1500);
+    const rexmit = (net.events as TcpEvent[]).filter((e) => e.type === 'tcp' && e.what === 'retransmit' && e.host === 'alice');
+    expect(rexmit).toHaveLength(1);
+    expect(rexmit[0]).toMatchObject({ cause: 'rto' });
+    expect(states(net.events, 'alice')).toEqual(['SYN_SENT', 'ESTABLISHED', 'FIN_WAIT_1', 'FIN_WAIT_2', 'TIME_WAIT']);
+    expect(states(net.events, 'bob')).toEqual(['SYN_RCVD', 'ESTABLISHED', 'CLOSE_WAIT', 'LAST_ACK', 'CLOSED']);
+    expect(ca.counters).toMatchObject({ held: 1, dropped: 1 });
+  });
+});
