@@ -3,7 +3,7 @@
  * slow motion, pause and single-step.
  *
  * Sans-IO: the wall clock and the host timer are injected (worker/main.ts passes
- * performance.now and setTimeout; tests pass a fake). While running, stack time
+ * the browser's monotonic clock and its one-shot timer; tests pass a fake). While running, stack time
  * advances at `speed` x wall time, so at 0.1x a 20 ms RTT takes 200 ms to watch.
  * While paused, stack time stands still; frames arriving from the real link are
  * queued as events (via inject) and released one at a time by step().
