@@ -9,6 +9,7 @@ import { mkdirSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type http from 'node:http';
+import { afterAll, beforeAll } from 'vitest';
 import { chromium, type Browser } from 'playwright-core';
 import { createServer, listening } from '../../signaling/serve';
 
@@ -46,4 +47,23 @@ export async function launch(): Promise<Browser> {
     // As root on a closed network: no sandbox, no GPU, and no background calls home.
     args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
   });
+}
+
+/**
+ * For a describe block: builds and serves the app and launches Chromium before
+ * its tests, and tears both down after. Read `url` and `browser` inside tests.
+ */
+export function useApp(): { readonly url: string; readonly browser: Browser } {
+  const app = {} as { url: string; browser: Browser; server?: http.Server };
+  beforeAll(async () => {
+    const { server, url } = await serve(buildApp());
+    app.server = server;
+    app.url = url;
+    app.browser = await launch();
+  }, 120_000);
+  afterAll(async () => {
+    await app.browser?.close();
+    app.server?.close();
+  });
+  return app;
 }

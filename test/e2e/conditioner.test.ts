@@ -4,11 +4,10 @@
  * link's round trip is measurable), the frame log marks the frames the
  * conditioner killed, and a held frame can be dropped by hand.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type http from 'node:http';
+import { describe, expect, it } from 'vitest';
 import { join } from 'node:path';
-import type { Browser, Page } from 'playwright-core';
-import { ARTIFACTS, buildApp, hasChromium, launch, serve } from './browser';
+import type { Page } from 'playwright-core';
+import { ARTIFACTS, hasChromium, useApp } from './browser';
 
 /** One-way delay of the satellite preset is 300 ms; the solo segment adds 0.5 ms each way. */
 const SATELLITE_RTT_MS = 601;
@@ -16,26 +15,14 @@ const SATELLITE_RTT_MS = 601;
 const SATELLITE_TOLERANCE_MS = 30;
 
 describe.skipIf(!hasChromium)('link conditioner in Chromium', () => {
-  let server: http.Server;
-  let url: string;
-  let browser: Browser;
-
-  beforeAll(async () => {
-    ({ server, url } = await serve(buildApp()));
-    browser = await launch();
-  }, 120_000);
-
-  afterAll(async () => {
-    await browser?.close();
-    server?.close();
-  });
+  const app = useApp();
 
   async function openSolo(query: string, viewport = { width: 1366, height: 768 }): Promise<{ page: Page; errors: string[] }> {
-    const page = await browser.newPage({ viewport });
+    const page = await app.browser.newPage({ viewport });
     const errors: string[] = [];
     page.on('pageerror', (e) => errors.push(String(e)));
     page.on('console', (m) => m.type() === 'error' && errors.push(m.text()));
-    await page.goto(`${url}?solo&${query}`);
+    await page.goto(`${app.url}?solo&${query}`);
     await expect.poll(() => page.locator('.ping-form button[type=submit]').isEnabled(), { timeout: 10_000 }).toBe(true);
     await expect.poll(() => page.locator('.direction').count()).toBe(2);
     return { page, errors };

@@ -3,37 +3,23 @@
  * reached through comlink), two hosts ping over the in-memory segment, and the
  * page shows ping's output and the frames on the wire.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type http from 'node:http';
+import { describe, expect, it } from 'vitest';
 import { join } from 'node:path';
-import type { Browser } from 'playwright-core';
-import { ARTIFACTS, buildApp, hasChromium, launch, serve } from './browser';
+import { ARTIFACTS, hasChromium, useApp } from './browser';
 
 describe.skipIf(!hasChromium)('solo lab in Chromium', () => {
-  let server: http.Server;
-  let url: string;
-  let browser: Browser;
-
-  beforeAll(async () => {
-    ({ server, url } = await serve(buildApp()));
-    browser = await launch();
-  }, 120_000);
-
-  afterAll(async () => {
-    await browser?.close();
-    server?.close();
-  });
+  const app = useApp();
 
   for (const [lang, theme, button, summary] of [
     ['en', 'light', /Solo mode/, '4 packets transmitted, 4 received, 0% packet loss'],
     ['zh-CN', 'dark', /单机模式/, '4 packets transmitted, 4 received, 0% packet loss'],
   ] as const) {
     it(`pings bob from alice through the worker (${lang}, ${theme})`, async () => {
-      const page = await browser.newPage({ viewport: { width: 1366, height: 768 } });
+      const page = await app.browser.newPage({ viewport: { width: 1366, height: 768 } });
       const errors: string[] = [];
       page.on('pageerror', (e) => errors.push(String(e)));
       page.on('console', (m) => m.type() === 'error' && errors.push(m.text()));
-      await page.goto(`${url}?lang=${lang}&theme=${theme}`);
+      await page.goto(`${app.url}?lang=${lang}&theme=${theme}`);
       await page.getByRole('button', { name: button }).click();
       const ping = page.locator('.ping-form button[type=submit]');
       await expect.poll(() => ping.isEnabled(), { timeout: 10_000 }).toBe(true);
@@ -57,8 +43,8 @@ describe.skipIf(!hasChromium)('solo lab in Chromium', () => {
   }
 
   it('pause holds time still and Step releases one event at a time', async () => {
-    const page = await browser.newPage();
-    await page.goto(`${url}?solo`);
+    const page = await app.browser.newPage();
+    await page.goto(`${app.url}?solo`);
     const pause = page.getByRole('button', { name: 'Pause' });
     await expect.poll(() => pause.isEnabled(), { timeout: 10_000 }).toBe(true);
     await pause.click();
