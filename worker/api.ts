@@ -11,14 +11,50 @@ import type { PingEvent, PingSummary } from './net/ping';
 import type { TraceEvent } from './trace/events';
 import type { CountersSnapshot } from './trace/counters';
 import type { ArpEntrySnapshot } from './net/arp-cache';
-import { Lab, type HostSummary } from './lab';
+import { Lab, type ConnectionSnapshot, type HostSummary } from './lab';
+import type { SocketTableEvent } from './apps/socket-table';
+import type { BulkEvent, BulkMode, BulkResult } from './apps/bulk';
+import type { ExternalLinkStats } from './link/external';
 import type { ConditionerSettings, FateCounters, FrameAction, FrameFilter, InFlightFrame, PresetName } from './link/conditioner';
 
 export type TraceBatchListener = (batch: TraceEvent[]) => void;
+export type SocketBatchListener = (batch: SocketTableEvent[]) => void;
+
+/**
+ * Messages the page posts on the frame port (pair mode). A bare ArrayBuffer is
+ * a frame from the peer tab; objects report the data channel's state.
+ */
+export type PageToWorker = ArrayBuffer | { type: 'carrier'; up: boolean } | { type: 'dropped'; count: number; reason: 'busy' | 'down' };
+
+export interface PairOptions {
+  seed: number;
+  /** Host number in the room: 1 (alice, 10.0.0.1) or 2 (bob, 10.0.0.2). */
+  role: 1 | 2;
+}
 
 export interface WiretabApi {
   /** Starts (or restarts) solo mode with a seed. */
   startSolo(seed: number): HostSummary[];
+  /**
+   * Starts this tab's host of a pairing. `port` is the worker's end of a
+   * MessageChannel: frames to the peer leave on it as transferred ArrayBuffers,
+   * frames from the peer arrive on it (see PageToWorker).
+   */
+  startPair(options: PairOptions, port: MessagePort): HostSummary[];
+  /** Pair mode: frames and bytes through the frame port, and the drops reported by the page. */
+  linkStats(): ExternalLinkStats | undefined;
+  onSockets(listener: SocketBatchListener): void;
+  /** Opens a TCP connection from `host`; resolves with its socket number. */
+  connect(host: string, dst: string, port: number): Promise<number>;
+  listen(host: string, port: number): Promise<void>;
+  unlisten(host: string, port: number): Promise<void>;
+  /** Queues bytes; resolves with how many fit in the send buffer. */
+  send(host: string, id: number, bytes: Uint8Array): Promise<number>;
+  shutdown(host: string, id: number): Promise<void>;
+  close(host: string, id: number): Promise<void>;
+  abort(host: string, id: number): Promise<void>;
+  connections(host: string): ConnectionSnapshot[];
+  bulk(host: string, dst: string, port: number, bytes: number, mode: BulkMode, onEvent: (e: BulkEvent) => void): Promise<BulkResult>;
   ping(from: string, dst: string, count: number, onEvent: (e: PingEvent) => void): Promise<PingSummary>;
   run(): DriverState;
   pause(): DriverState;
@@ -42,20 +78,71 @@ export interface WiretabApi {
   act(host: string, id: number, action: FrameAction): void;
 }
 
-/** Builds the API over injected IO: the wall clock, the wall epoch, and a batching scheduler for trace output. */
-export function createApi(io: { wall: WallClock; epochMs: () => number; schedulerFlush: (flush: () => void) => void }): WiretabApi {
+export interface ApiIo {
+  wall: WallClock;
+  epochMs: () => number;
+  /** Calls `flush` soon (once per animation frame or so): trace output is batched. */
+  schedulerFlush: (flush: () => void) => void;
+  /**
+   * Opens the page's frame port: `onMessage` receives what the page posts; the
+   * returned function posts a frame to the page, transferring its buffer.
+   * Returns a function that closes the port too.
+   */
+  framePort: (port: MessagePort, onMessage: (data: unknown) => void) => { send: (frame: Uint8Array) => void; close: () => void };
+}
+
+/** Builds the API over injected IO: the wall clock, the wall epoch, a batching scheduler for trace output and the frame port. */
+export function createApi(io: ApiIo): WiretabApi {
   let lab: Lab | undefined;
   let listener: TraceBatchListener | undefined;
+  let socketListener: SocketBatchListener | undefined;
   let batch: TraceEvent[] = [];
+  let socketBatch: SocketTableEvent[] = [];
   let flushPending = false;
-  let unsubscribe: (() => void) | undefined;
+  let unsubscribe: (() => void)[] = [];
+  let closePort: (() => void) | undefined;
 
   const flush = () => {
     flushPending = false;
-    if (batch.length === 0 || !listener) return;
-    const out = batch;
+    if (batch.length > 0 && listener) {
+      const out = batch;
+      batch = [];
+      listener(out);
+    }
+    if (socketBatch.length > 0 && socketListener) {
+      const out = socketBatch;
+      socketBatch = [];
+      socketListener(out);
+    }
+  };
+  const schedule = () => {
+    if (!flushPending) {
+      flushPending = true;
+      io.schedulerFlush(flush);
+    }
+  };
+
+  /** Replaces the lab: the old one stops, its outputs are unhooked. */
+  const install = (next: Lab): HostSummary[] => {
+    unsubscribe.forEach((u) => u());
+    lab?.driver.pause();
+    closePort?.();
+    closePort = undefined;
     batch = [];
-    listener(out);
+    socketBatch = [];
+    lab = next;
+    unsubscribe = [
+      next.subscribe((e) => {
+        batch.push(e);
+        schedule();
+      }),
+      next.subscribeSockets((e) => {
+        socketBatch.push(e);
+        schedule();
+      }),
+    ];
+    next.start();
+    return next.describeHosts();
   };
 
   const need = (): Lab => {
@@ -65,18 +152,33 @@ export function createApi(io: { wall: WallClock; epochMs: () => number; schedule
 
   return {
     startSolo(seed) {
-      unsubscribe?.();
-      lab?.driver.pause();
-      lab = new Lab(io.wall, { seed });
-      unsubscribe = lab.subscribe((e) => {
-        batch.push(e);
-        if (!flushPending) {
-          flushPending = true;
-          io.schedulerFlush(flush);
-        }
-      });
-      return lab.describeHosts();
+      return install(new Lab(io.wall, { seed }));
     },
+    startPair(options, port) {
+      if (options.role !== 1 && options.role !== 2) throw new Error(`Host number ${String(options.role)} is not 1 or 2.`);
+      // The lab needs the port's sender and the port's receiver needs the lab: late-bound.
+      let next: Lab | undefined = undefined;
+      const opened = io.framePort(port, (data) => {
+        if (next) handlePageMessage(next, data);
+      });
+      next = new Lab(io.wall, { seed: options.seed, mode: { kind: 'pair', role: options.role, send: opened.send } });
+      const hosts = install(next);
+      closePort = opened.close;
+      return hosts;
+    },
+    linkStats: () => (lab?.external ? { ...lab.external.stats } : undefined),
+    onSockets(l) {
+      socketListener = l;
+    },
+    connect: (host, dst, port) => need().connect(host, dst, port),
+    listen: (host, port) => need().listen(host, port),
+    unlisten: (host, port) => need().unlisten(host, port),
+    send: (host, id, bytes) => need().send(host, id, bytes),
+    shutdown: (host, id) => need().shutdown(host, id),
+    close: (host, id) => need().close(host, id),
+    abort: (host, id) => need().abort(host, id),
+    connections: (host) => need().connections(host),
+    bulk: (host, dst, port, bytes, mode, onEvent) => need().bulk(host, dst, port, bytes, mode, onEvent),
     ping: (from, dst, count, onEvent) => need().ping(from, dst, count, onEvent),
     run() {
       need().driver.run();
@@ -112,4 +214,16 @@ export function createApi(io: { wall: WallClock; epochMs: () => number; schedule
     inFlight: (host) => need().inFlight(host),
     act: (host, id, action) => need().act(host, id, action),
   };
+}
+
+/** What the page posts on the frame port; anything else is ignored (the page is ours, but be strict). */
+export function handlePageMessage(lab: Lab, data: unknown): void {
+  if (data instanceof ArrayBuffer) {
+    lab.deliver(new Uint8Array(data));
+    return;
+  }
+  if (typeof data !== 'object' || data === null) return;
+  const m = data as { type?: unknown; up?: unknown; count?: unknown; reason?: unknown };
+  if (m.type === 'carrier' && typeof m.up === 'boolean') lab.setCarrier(m.up);
+  else if (m.type === 'dropped' && typeof m.count === 'number' && (m.reason === 'busy' || m.reason === 'down')) lab.reportDropped(m.count, m.reason);
 }

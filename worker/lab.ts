@@ -3,8 +3,13 @@
  * Sans-IO like the rest of the stack: the wall clock comes in through the
  * RealtimeDriver; worker/main.ts supplies the real one, tests a fake.
  *
- * Today it builds solo mode (two hosts on one in-memory segment); the two-tab
- * mode of issue #5 adds a host whose NIC is attached to the WebRTC frame port.
+ * Two shapes:
+ *   solo  two hosts (alice 10.0.0.1, bob 10.0.0.2) on one in-memory segment;
+ *   pair  one host, this tab's, whose NIC is attached to an ExternalLink: the
+ *         WebRTC frame channel to the other tab (worker/main.ts moves the
+ *         frames). Host 1 of a room is alice, host 2 is bob, as in solo mode.
+ * Either way each host's egress passes through its link conditioner, and each
+ * host runs the small services (echo, discard) and the chat port.
  */
 
 import { Host } from './host';
@@ -18,11 +23,35 @@ import type { CountersSnapshot } from './trace/counters';
 import { Tracer, type TraceEvent } from './trace/events';
 import { FrameStore, captureFrames } from './trace/frame-store';
 import type { ArpEntrySnapshot } from './net/arp-cache';
+import { ExternalLink } from './link/external';
+import { startServices } from './apps/services';
+import { CHAT_PORT, SocketTable, type SocketTableEvent } from './apps/socket-table';
+import { startBulk, type BulkEvent, type BulkMode, type BulkResult } from './apps/bulk';
+import { parseIpv4 as parseIpv4Text } from './wire/addr';
+import type { TcpInfo } from './transport/tcp/tcb';
+
+/** The two hosts of every lab: solo mode runs both, a pairing one per tab. */
+export const HOST_SPECS = [
+  { name: 'alice', mac: '02:00:00:00:00:01', address: '10.0.0.1/24' },
+  { name: 'bob', mac: '02:00:00:00:00:02', address: '10.0.0.2/24' },
+] as const;
+
+export type LabMode =
+  | { kind: 'solo' }
+  /** This tab is host `role` of a room; `send` carries a frame to the peer tab. */
+  | { kind: 'pair'; role: 1 | 2; send: (frame: Uint8Array) => void };
+
+export interface ConnectionSnapshot extends TcpInfo {
+  host: string;
+  conn: string;
+}
 
 export interface LabOptions {
   seed: number;
   /** Propagation delay of the solo segment, ms. */
   delayMs?: number;
+  /** Default: solo. */
+  mode?: LabMode;
 }
 
 export interface HostSummary {
@@ -41,7 +70,14 @@ export class Lab {
   readonly hosts: Host[] = [];
   /** Each host's egress conditioner, by host name. */
   readonly conditioners = new Map<string, Conditioner>();
-  readonly segment: MemorySegment;
+  /** Solo mode's segment. */
+  readonly segment: MemorySegment | undefined;
+  /** Pair mode's link to the peer tab. */
+  readonly external: ExternalLink | undefined;
+  readonly mode: LabMode;
+  /** Each host's hand-opened sockets (the TCP console), by host name. */
+  private readonly tables = new Map<string, SocketTable>();
+  private readonly appListeners = new Set<(e: SocketTableEvent) => void>();
 
   constructor(
     wall: WallClock,
@@ -50,19 +86,141 @@ export class Lab {
     this.driver = new RealtimeDriver(this.scheduler, wall);
     captureFrames(this.tracer, this.frames);
     const rng = new Rng(options.seed);
-    this.segment = new MemorySegment(this.scheduler, options.delayMs ?? 0.5, 'solo');
-    const specs = [
-      { name: 'alice', mac: '02:00:00:00:00:01', address: '10.0.0.1/24' },
-      { name: 'bob', mac: '02:00:00:00:00:02', address: '10.0.0.2/24' },
-    ];
-    for (const s of specs) {
-      const host = new Host({ name: s.name, interfaces: [{ mac: s.mac, address: s.address }] }, { scheduler: this.scheduler, rng: rng.fork(s.name), tracer: this.tracer });
-      this.segment.attach(host.nics[0]);
-      this.conditioners.set(s.name, host.condition());
+    this.mode = options.mode ?? { kind: 'solo' };
+    const ctxFor = (name: string) => ({ scheduler: this.scheduler, rng: rng.fork(name), tracer: this.tracer });
+    if (this.mode.kind === 'solo') {
+      this.segment = new MemorySegment(this.scheduler, options.delayMs ?? 0.5, 'solo');
+      for (const s of HOST_SPECS) {
+        const host = new Host({ name: s.name, interfaces: [{ mac: s.mac, address: s.address }] }, ctxFor(s.name));
+        this.segment.attach(host.nics[0]!);
+        this.hosts.push(host);
+      }
+    } else {
+      const s = HOST_SPECS[this.mode.role - 1]!;
+      const host = new Host({ name: s.name, interfaces: [{ mac: s.mac, address: s.address }] }, ctxFor(s.name));
+      const nic = host.nics[0]!;
+      this.external = new ExternalLink(host.ctx, this.mode.send);
+      this.external.sink = nic;
+      nic.attach(this.external);
       this.hosts.push(host);
     }
-    this.driver.inject(() => this.hosts.forEach((h) => h.up()), 'hosts up');
+    for (const host of this.hosts) {
+      this.conditioners.set(host.name, host.condition());
+      this.tables.set(host.name, new SocketTable(host, (e) => this.appListeners.forEach((l) => l(e))));
+    }
+  }
+
+  /** Boots the hosts and starts the clock (after the caller has subscribed to the trace, so nothing is missed). */
+  start(): this {
+    this.driver.inject(() => this.hosts.forEach((h) => this.boot(h)), 'hosts up');
     this.driver.run();
+    return this;
+  }
+
+  /** Interfaces up, services started, the chat port open: what a boot does. */
+  private boot(h: Host): void {
+    h.up();
+    startServices(h);
+    this.table(h.name).listen(CHAT_PORT);
+  }
+
+  private table(name: string): SocketTable {
+    const t = this.tables.get(name);
+    if (!t) throw new Error(`There is no host called "${name}" in this lab.`);
+    return t;
+  }
+
+  /** Runs a command as a stack event and resolves with its result (or its error). */
+  private command<T>(label: string, fn: () => T): Promise<T> {
+    return new Promise((resolve, reject) => {
+      this.driver.inject(() => {
+        try {
+          resolve(fn());
+        } catch (err) {
+          reject(err instanceof Error ? new Error(err.message) : new Error(String(err)));
+        }
+      }, label);
+    });
+  }
+
+  // ---- pair mode: the frame channel ----
+
+  /** A frame from the peer tab (untrusted: the NIC and parsers check it). */
+  deliver(frame: Uint8Array): void {
+    const ext = this.external;
+    if (ext) this.driver.inject(() => ext.deliver(frame), 'frame from peer');
+  }
+
+  /** The page's data channel opened or closed. */
+  setCarrier(up: boolean): void {
+    const ext = this.external;
+    if (ext) this.driver.inject(() => ext.setCarrier(up), up ? 'channel open' : 'channel closed');
+  }
+
+  /** The page dropped frames we sent (channel buffer over threshold, or no channel). */
+  reportDropped(count: number, reason: 'busy' | 'down'): void {
+    const ext = this.external;
+    if (ext) this.driver.inject(() => ext.reportDropped(count, reason), 'page drops');
+  }
+
+  // ---- sockets (the TCP console) ----
+
+  subscribeSockets(listener: (e: SocketTableEvent) => void): () => void {
+    this.appListeners.add(listener);
+    return () => this.appListeners.delete(listener);
+  }
+
+  connect(host: string, dst: string, port: number): Promise<number> {
+    const addr = requireAddress(dst);
+    return this.command(`connect from ${host}`, () => this.table(host).connect(addr, port));
+  }
+
+  listen(host: string, port: number): Promise<void> {
+    return this.command(`listen on ${host}`, () => this.table(host).listen(port));
+  }
+
+  unlisten(host: string, port: number): Promise<void> {
+    return this.command(`stop listening on ${host}`, () => this.table(host).unlisten(port));
+  }
+
+  send(host: string, id: number, bytes: Uint8Array): Promise<number> {
+    return this.command(`send on ${host}`, () => this.table(host).send(id, bytes));
+  }
+
+  shutdown(host: string, id: number): Promise<void> {
+    return this.command(`shutdown on ${host}`, () => this.table(host).shutdown(id));
+  }
+
+  close(host: string, id: number): Promise<void> {
+    return this.command(`close on ${host}`, () => this.table(host).close(id));
+  }
+
+  abort(host: string, id: number): Promise<void> {
+    return this.command(`abort on ${host}`, () => this.table(host).abort(id));
+  }
+
+  /** Every TCP connection of a host with its TCP_INFO-like snapshot. */
+  connections(host: string): ConnectionSnapshot[] {
+    return this.host(host)
+      .tcp.connections()
+      .map((s) => ({ host, conn: s.name, ...s.info() }));
+  }
+
+  /** A bulk transfer to a peer's echo or discard service; resolves with the result. */
+  bulk(host: string, dst: string, port: number, bytes: number, mode: BulkMode, onEvent: (e: BulkEvent) => void): Promise<BulkResult> {
+    const addr = requireAddress(dst);
+    return new Promise((resolve, reject) => {
+      this.driver.inject(() => {
+        try {
+          startBulk(this.host(host), { dst: addr, port, bytes, mode }, (e) => {
+            onEvent(e);
+            if (e.kind === 'done') resolve(e);
+          });
+        } catch (err) {
+          reject(err instanceof Error ? new Error(err.message) : new Error(String(err)));
+        }
+      }, `bulk from ${host}`);
+    });
   }
 
   host(name: string): Host {
@@ -139,13 +297,20 @@ export class Lab {
 
   /** Pulls (or plugs back) the cable: every frame both ways is lost. */
   unplug(unplugged: boolean): void {
+    // In a pairing each tab owns its egress: pulling the cable here stops ours (the peer does the same on its side).
     for (const name of this.conditioners.keys()) this.configure(name, { unplugged });
   }
 
   /** The host crashes and reboots: ARP cache, fragments and sockets are gone. */
   crash(name: string): void {
     const h = this.host(name);
-    this.driver.inject(() => h.restart(), `crash ${name}`);
+    const table = this.table(name);
+    this.driver.inject(() => {
+      h.restart();
+      table.forgetAll();
+      startServices(h);
+      table.listen(CHAT_PORT);
+    }, `crash ${name}`);
   }
 
   hold(name: string, count: number, filter: FrameFilter = {}): number {
@@ -168,4 +333,10 @@ export class Lab {
   subscribe(listener: (e: TraceEvent) => void): () => void {
     return this.tracer.subscribe(listener);
   }
+}
+
+function requireAddress(text: string): number {
+  const a = parseIpv4Text(text.trim());
+  if (a === undefined) throw new Error(`"${text}" is not an IPv4 address (write it like 10.0.0.2).`);
+  return a;
 }

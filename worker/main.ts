@@ -20,6 +20,19 @@ const api = createApi({
   })(),
   // At most one trace batch per ~frame (16 ms), so the UI is never flooded.
   schedulerFlush: (flush) => setTimeout(flush, 16),
+  // Pair mode: frames to and from the page (which owns the WebRTC data channel;
+  // RTCPeerConnection does not exist in workers). Buffers are transferred, not copied.
+  framePort: (port, onMessage) => {
+    port.onmessage = (e: MessageEvent) => onMessage(e.data);
+    port.start();
+    return {
+      send: (frame) => port.postMessage(frame.buffer, [frame.buffer]),
+      close: () => {
+        port.onmessage = null;
+        port.close();
+      },
+    };
+  },
 });
 
 // A pcap can be megabytes: move its buffer to the page instead of copying it.

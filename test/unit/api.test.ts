@@ -7,6 +7,8 @@ import { createApi } from '../../worker/api';
 import type { TraceEvent } from '../../worker/trace/events';
 import type { PingEvent } from '../../worker/net/ping';
 import { parsePcap } from '../../worker/trace/pcap';
+import type { SocketTableEvent } from '../../worker/apps/socket-table';
+import type { BulkEvent } from '../../worker/apps/bulk';
 
 class FakeWall {
   t = 0;
@@ -36,10 +38,14 @@ class FakeWall {
   }
 }
 
+const noPorts = (): never => {
+  throw new Error('no frame ports in solo tests');
+};
+
 function setup() {
   const wall = new FakeWall();
   const flushes: (() => void)[] = [];
-  const api = createApi({ wall, epochMs: () => 1_700_000_000_000, schedulerFlush: (f) => flushes.push(f) });
+  const api = createApi({ wall, epochMs: () => 1_700_000_000_000, schedulerFlush: (f) => flushes.push(f), framePort: noPorts });
   const batches: TraceEvent[][] = [];
   api.onTrace((b) => batches.push(b));
   const flushAll = () => flushes.splice(0).forEach((f) => f());
@@ -99,5 +105,135 @@ describe('worker API (solo mode)', () => {
   it('commands before a lab exists fail with a sentence', () => {
     const { api } = setup();
     expect(() => api.state()).toThrow('Start a lab first');
+  });
+});
+
+/**
+ * Pair mode: two APIs (two tabs) whose frame ports are joined by a fake data
+ * channel with a one-way delay on the shared fake wall clock. The page side of
+ * each port is played by the test: it reports the channel open (carrier) and
+ * relays frames as ArrayBuffers, as src/lib/peer does with WebRTC.
+ */
+function pairSetup(delayMs = 5) {
+  const wall = new FakeWall();
+  const flushes: (() => void)[] = [];
+  type Side = { onMessage?: (d: unknown) => void; sent: number; channelOpen: boolean };
+  const sides: Side[] = [
+    { sent: 0, channelOpen: true },
+    { sent: 0, channelOpen: true },
+  ];
+  const make = (i: 0 | 1) =>
+    createApi({
+      wall,
+      epochMs: () => 0,
+      schedulerFlush: (f) => flushes.push(f),
+      framePort: (_port, onMessage) => {
+        sides[i]!.onMessage = onMessage;
+        return {
+          send: (frame) => {
+            sides[i]!.sent++;
+            expect(frame.byteOffset).toBe(0);
+            expect(frame.buffer.byteLength).toBe(frame.length); // transferable as is
+            const other = sides[1 - i]!;
+            if (!sides[i]!.channelOpen) return;
+            wall.setTimer(() => other.onMessage?.(frame.buffer), delayMs);
+          },
+          close: () => {},
+        };
+      },
+    });
+  const a = make(0);
+  const b = make(1);
+  const port = {} as MessagePort;
+  const sockets: SocketTableEvent[] = [];
+  a.onSockets((batch) => sockets.push(...batch));
+  b.onSockets((batch) => sockets.push(...batch));
+  const flushAll = () => flushes.splice(0).forEach((f) => f());
+  return { wall, a, b, sides, port, sockets, flushAll };
+}
+
+describe('worker API (pair mode)', () => {
+  it('two tabs: each runs its own host; ping, chat and a verified echo transfer cross the frame ports', async () => {
+    const { wall, a, b, sides, port, sockets, flushAll } = pairSetup();
+    expect(a.startPair({ seed: 1, role: 1 }, port).map((h) => h.name)).toEqual(['alice']);
+    expect(b.startPair({ seed: 2, role: 2 }, port).map((h) => h.name)).toEqual(['bob']);
+    sides[0]!.onMessage!({ type: 'carrier', up: true });
+    sides[1]!.onMessage!({ type: 'carrier', up: true });
+    wall.advance(50);
+
+    const replies: PingEvent[] = [];
+    const ping = a.ping('alice', '10.0.0.2', 2, (e) => replies.push(e));
+    wall.advance(3000);
+    expect(await ping).toMatchObject({ transmitted: 2, received: 2 });
+    expect(replies.filter((e) => e.kind === 'reply').map((e) => (e as { rttMs: number }).rttMs)).toEqual([20, 10]); // the first waits for ARP
+
+    // Chat: alice connects to bob's chat port (23), says hello, closes.
+    const id = a.connect('alice', '10.0.0.2', 23);
+    wall.advance(100);
+    const fd = await id;
+    await a.send('alice', fd, new TextEncoder().encode('hello bob'));
+    wall.advance(100);
+    flushAll();
+    const bobData = sockets.filter((e): e is Extract<SocketTableEvent, { kind: 'data' }> => e.kind === 'data' && e.host === 'bob');
+    expect(new TextDecoder().decode(bobData[0]!.bytes)).toBe('hello bob');
+    expect(sockets.find((e) => e.kind === 'open' && e.host === 'bob')).toMatchObject({ origin: 'accept', local: '10.0.0.2:23', remote: expect.stringMatching(/^10\.0\.0\.1:\d+$/) });
+    const close = a.close('alice', fd);
+    wall.advance(1000);
+    await close;
+    // Bob's side has seen the FIN (CLOSE_WAIT) and waits for its person to close too.
+    expect(a.connections('alice').map((c) => c.state)).toEqual(['FIN_WAIT_2']);
+    expect(b.connections('bob').map((c) => c.state)).toEqual(['CLOSE_WAIT']);
+    flushAll();
+    const bobOpen = sockets.find((e) => e.kind === 'open' && e.host === 'bob') as Extract<SocketTableEvent, { kind: 'open' }>;
+    expect(sockets.some((e) => e.kind === 'end' && e.host === 'bob' && e.id === bobOpen.id)).toBe(true);
+    const bobClose = b.close('bob', bobOpen.id);
+    wall.advance(1000);
+    await bobClose;
+    flushAll();
+    expect(a.connections('alice').map((c) => c.state)).toEqual(['TIME_WAIT']);
+    expect(b.connections('bob')).toEqual([]);
+    expect(sockets.some((e) => e.kind === 'closed' && e.host === 'bob' && e.id === bobOpen.id)).toBe(true);
+
+    // 256 KiB through bob's echo service, checked byte for byte on the way back.
+    const progress: BulkEvent[] = [];
+    const run = a.bulk('alice', '10.0.0.2', 7, 256 * 1024, 'echo', (e) => progress.push(e));
+    wall.advance(20_000);
+    const result = await run;
+    expect(result).toMatchObject({ ok: true, bytes: 262144, sent: 262144, received: 262144, mode: 'echo' });
+    expect(result.mismatchAt).toBeUndefined();
+    expect(a.linkStats()).toMatchObject({ downDrops: 1, busyDrops: 0 }); // the boot-time gratuitous ARP, sent before the channel opened
+    expect(a.linkStats()!.framesOut).toBe(sides[0]!.sent);
+  });
+
+  it('no carrier: frames are dropped at the NIC with a reason; page-reported drops are counted', async () => {
+    const { wall, a, b, sides, port, flushAll } = pairSetup();
+    const events: TraceEvent[] = [];
+    a.onTrace((batch) => events.push(...batch));
+    a.startPair({ seed: 1, role: 1 }, port);
+    b.startPair({ seed: 2, role: 2 }, port);
+    wall.advance(10);
+    flushAll();
+    // Before the channel opened, alice's gratuitous ARP had nowhere to go.
+    expect(events.some((e) => e.type === 'drop' && e.reason === 'link-down')).toBe(true);
+    expect(a.linkStats()!.downDrops).toBeGreaterThan(0);
+    sides[0]!.onMessage!({ type: 'dropped', count: 3, reason: 'busy' });
+    sides[0]!.onMessage!({ type: 'dropped', count: -1, reason: 'busy' }); // nonsense: ignored
+    sides[0]!.onMessage!({ type: 'bogus' });
+    sides[0]!.onMessage!('not a frame');
+    wall.advance(1);
+    expect(a.linkStats()!.busyDrops).toBe(3);
+    expect(a.counters('alice').link!.drops).toMatchObject({ 'nic-queue-full': 3 });
+  });
+
+  it('hostile frames from the peer are dropped with reasons, never thrown', () => {
+    const { wall, a, sides, port } = pairSetup();
+    a.startPair({ seed: 1, role: 1 }, port);
+    for (const len of [0, 1, 13, 14, 60, 1514]) {
+      const junk = new Uint8Array(len);
+      for (let i = 0; i < len; i++) junk[i] = (i * 37 + len) & 0xff;
+      sides[0]!.onMessage!(junk.buffer);
+    }
+    expect(() => wall.advance(10)).not.toThrow();
+    expect(a.linkStats()!.framesIn).toBe(6);
   });
 });

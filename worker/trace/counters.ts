@@ -28,9 +28,9 @@ export class Counters {
     c[name] = (c[name] ?? 0) + n;
   }
 
-  drop(layer: Layer, reason: DropReason): void {
+  drop(layer: Layer, reason: DropReason, n = 1): void {
     const d = this.layer(layer).drops;
-    d[reason] = (d[reason] ?? 0) + 1;
+    d[reason] = (d[reason] ?? 0) + n;
   }
 
   get(layer: Layer, name: CounterName): number {

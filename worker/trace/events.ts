@@ -133,7 +133,7 @@ export interface HostEvent {
   type: 'host';
   t: number;
   host: string;
-  what: 'up' | 'down' | 'config';
+  what: 'up' | 'down' | 'config' | 'carrier-up' | 'carrier-down';
   detail: string;
 }
 
