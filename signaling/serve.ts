@@ -1,7 +1,7 @@
 /**
- * The one-port server: serves the built app (dist/) over plain HTTP and, later,
- * the WebSocket signaling endpoint on the same port, so a workshop needs exactly
- * one URL and one open port.
+ * The one-port server: serves the built app (dist/) over plain HTTP and the
+ * WebSocket signaling endpoint (signaling.ts, at /signal) on the same port, so a
+ * workshop needs exactly one URL and one open port.
  *
  * No framework: Node's `http` is enough for a handful of static files, and it
  * keeps the `upgrade` event free for the signaling socket.
@@ -16,6 +16,11 @@ import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { jsonLineLogger, type Logger } from './log';
+import { SIGNAL_PATH } from './protocol';
+import { attachSignaling, type Signaling, type SignalingOptions } from './signaling';
+
+export { jsonLineLogger, type LogEvent, type Logger } from './log';
 
 export const DEFAULT_PORT = 8080;
 export const DEFAULT_HOST = '0.0.0.0';
@@ -45,10 +50,6 @@ const CACHE_IMMUTABLE = 'public, max-age=31536000, immutable';
 /** Revalidate every time (cheap with the ETag), so a rebuilt index.html is picked up at once. */
 const CACHE_REVALIDATE = 'no-cache';
 
-/** One structured log record; printed as one JSON line. */
-export type LogEvent = { event: string } & Record<string, unknown>;
-export type Logger = (record: LogEvent) => void;
-
 export interface ServerOptions {
   /** Folder to serve (normally dist/). */
   root: string;
@@ -58,17 +59,18 @@ export interface ServerOptions {
   host?: string;
   /** Where structured log lines go. Default: one JSON line per record on stdout. */
   log?: Logger;
+  /** Options for the signaling endpoint (limits, clock), or false for static files only. Its log is `log`. */
+  signaling?: Omit<SignalingOptions, 'log'> | false;
 }
 
-export const jsonLineLogger: Logger = (record) => {
-  process.stdout.write(JSON.stringify({ time: new Date().toISOString(), ...record }) + '\n');
-};
+/** The HTTP server, with the signaling endpoint attached to it (if any). */
+export type WiretabServer = http.Server & { readonly signaling: Signaling | undefined };
 
 /**
  * Creates the server and starts listening on `port`/`host`. Wait for the
  * 'listening' event (or use `listening()`) before reading `server.address()`.
  */
-export function createServer(options: ServerOptions): http.Server {
+export function createServer(options: ServerOptions): WiretabServer {
   const root = path.resolve(options.root);
   const log = options.log ?? jsonLineLogger;
 
@@ -92,15 +94,9 @@ export function createServer(options: ServerOptions): http.Server {
     });
   });
 
-  // ---------------------------------------------------------------------------
-  // SIGNALING SEAM. The WebSocket signaling endpoint (rooms, SDP/ICE relay,
-  // limits) attaches to this same server, so the app and signaling share one
-  // port and one origin:
-  //
-  //   server.on('upgrade', (req, socket, head) => signaling.handleUpgrade(req, socket, head));
-  //
-  // Until then there is no 'upgrade' listener and Node closes upgrade requests.
-  // ---------------------------------------------------------------------------
+  // The signaling WebSocket (rooms, SDP/ICE relay, limits) takes this server's 'upgrade' event,
+  // so the app and signaling share one port and one origin. Upgrades to other paths are refused.
+  const signaling = options.signaling === false ? undefined : attachSignaling(server, { ...options.signaling, log });
 
   server.on('clientError', (error, socket) => {
     log({ event: 'client-error', message: error.message });
@@ -108,7 +104,7 @@ export function createServer(options: ServerOptions): http.Server {
   });
 
   server.listen(options.port ?? DEFAULT_PORT, options.host ?? DEFAULT_HOST);
-  return server;
+  return Object.assign(server, { signaling });
 }
 
 /** Resolves once the server is listening; rejects on a listen error (e.g. EADDRINUSE). */
@@ -257,8 +253,9 @@ export function lanAddresses(): string[] {
 /** The friendly block printed at start-up: where to point the browsers. */
 export function banner(host: string, port: number): string {
   const wildcard = host === '0.0.0.0' || host === '::';
-  const local = `http://${wildcard ? 'localhost' : host}:${port}/`;
-  const lines = ['', '  wiretab is running.', '', `  On this computer:   ${local}`];
+  const name = wildcard ? 'localhost' : host;
+  const lines = ['', '  wiretab is running.', '', `  On this computer:   http://${name}:${port}/`];
+  let soloHint = false;
   if (wildcard) {
     const lan = lanAddresses();
     if (lan.length === 0) {
@@ -267,12 +264,14 @@ export function banner(host: string, port: number): string {
       lan.forEach((address, i) => {
         lines.push(`  ${i === 0 ? 'On your network:   ' : '                   '} http://${address}:${port}/`);
       });
-      // Pairing two browsers arrives with the signaling endpoint (issue #5); until then, solo mode.
-      lines.push('', '  Open it and press Solo mode to run two hosts in one tab.');
+      soloHint = true;
     }
   } else {
     lines.push(`  Bound to ${host} only; set HOST=0.0.0.0 to let other machines connect.`);
   }
+  // Same port and origin as the page: the app derives it from its own address; printed for tools and curiosity.
+  lines.push(`  Signaling:          ws://${name}:${port}${SIGNAL_PATH}`);
+  if (soloHint) lines.push('', '  Open it and press Solo mode to run two hosts in one tab.');
   lines.push('  Press Ctrl+C to stop.', '');
   return lines.join('\n');
 }
@@ -323,6 +322,7 @@ async function main(): Promise<void> {
 
   const shutdown = (signal: string): void => {
     jsonLineLogger({ event: 'stopping', signal });
+    server.signaling?.close();
     server.close(() => process.exit(0));
     server.closeAllConnections();
   };

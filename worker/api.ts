@@ -24,7 +24,12 @@ export type SocketBatchListener = (batch: SocketTableEvent[]) => void;
  * Messages the page posts on the frame port (pair mode). A bare ArrayBuffer is
  * a frame from the peer tab; objects report the data channel's state.
  */
-export type PageToWorker = ArrayBuffer | { type: 'carrier'; up: boolean } | { type: 'dropped'; count: number; reason: 'busy' | 'down' };
+export type PageToWorker =
+  | ArrayBuffer
+  | { type: 'carrier'; up: boolean }
+  /** Running total of bytes the page has drained into the channel since it opened (the NIC's transmit ring credit). */
+  | { type: 'drained'; bytes: number }
+  | { type: 'dropped'; count: number; reason: 'busy' | 'down' };
 
 export interface PairOptions {
   seed: number;
@@ -223,7 +228,8 @@ export function handlePageMessage(lab: Lab, data: unknown): void {
     return;
   }
   if (typeof data !== 'object' || data === null) return;
-  const m = data as { type?: unknown; up?: unknown; count?: unknown; reason?: unknown };
+  const m = data as { type?: unknown; up?: unknown; count?: unknown; reason?: unknown; bytes?: unknown };
   if (m.type === 'carrier' && typeof m.up === 'boolean') lab.setCarrier(m.up);
+  else if (m.type === 'drained' && typeof m.bytes === 'number') lab.reportDrained(m.bytes);
   else if (m.type === 'dropped' && typeof m.count === 'number' && (m.reason === 'busy' || m.reason === 'down')) lab.reportDropped(m.count, m.reason);
 }

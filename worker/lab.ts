@@ -30,11 +30,8 @@ import { startBulk, type BulkEvent, type BulkMode, type BulkResult } from './app
 import { parseIpv4 as parseIpv4Text } from './wire/addr';
 import type { TcpInfo } from './transport/tcp/tcb';
 
-/** The two hosts of every lab: solo mode runs both, a pairing one per tab. */
-export const HOST_SPECS = [
-  { name: 'alice', mac: '02:00:00:00:00:01', address: '10.0.0.1/24' },
-  { name: 'bob', mac: '02:00:00:00:00:02', address: '10.0.0.2/24' },
-] as const;
+import { HOST_SPECS } from './host-plan';
+export { HOST_SPECS };
 
 export type LabMode =
   | { kind: 'solo' }
@@ -154,7 +151,19 @@ export class Lab {
   /** The page's data channel opened or closed. */
   setCarrier(up: boolean): void {
     const ext = this.external;
-    if (ext) this.driver.inject(() => ext.setCarrier(up), up ? 'channel open' : 'channel closed');
+    if (!ext) return;
+    this.driver.inject(() => {
+      const was = ext.up;
+      ext.setCarrier(up);
+      // Like Linux with arp_notify=1: a gratuitous ARP when the carrier comes up, so the peer learns our MAC at once.
+      if (up && !was) this.hosts[0]?.iface().arp.announce();
+    }, up ? 'channel open' : 'channel closed');
+  }
+
+  /** The page has drained this many bytes into the channel since it opened (running total). */
+  reportDrained(total: number): void {
+    const ext = this.external;
+    if (ext) this.driver.inject(() => ext.drained(total), 'channel drained');
   }
 
   /** The page dropped frames we sent (channel buffer over threshold, or no channel). */

@@ -4,17 +4,15 @@
  * Without chromium a developer's run skips these tests loudly; under CI=true
  * a missing browser is a failure.
  */
-import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { mkdirSync } from 'node:fs';
 import type http from 'node:http';
 import { afterAll, beforeAll } from 'vitest';
 import { chromium, type Browser } from 'playwright-core';
 import { createServer, listening } from '../../signaling/serve';
 
-export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-export const hasChromium = spawnSync(CHROMIUM, ['--version'], { stdio: 'ignore' }).status === 0;
+import { ARTIFACTS, CHROMIUM, buildApp, hasChromium } from '../helpers/closed-network';
+
+export { ARTIFACTS, CHROMIUM, buildApp, hasChromium };
 
 if (!hasChromium) {
   const msg = `Chromium not found at ${CHROMIUM}: the end-to-end tests cannot run (apt-get install chromium)`;
@@ -22,15 +20,6 @@ if (!hasChromium) {
   console.warn(`\n*** ${msg}; skipping them ***\n`);
 }
 
-/** Where e2e screenshots go (kept as CI artifacts; look at them). */
-export const ARTIFACTS = join(process.cwd(), 'test-results', 'e2e');
-
-/** Builds the app into a temporary folder, so a test never depends on a stale dist/. */
-export function buildApp(): string {
-  const outDir = mkdtempSync(join(tmpdir(), 'wiretab-dist-'));
-  execFileSync('npx', ['vite', 'build', '--outDir', outDir, '--emptyOutDir', '--logLevel', 'error'], { stdio: 'inherit' });
-  return outDir;
-}
 
 export async function serve(root: string): Promise<{ server: http.Server; url: string }> {
   const server = createServer({ root, port: 0, host: '127.0.0.1', log: () => {} });

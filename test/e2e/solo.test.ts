@@ -30,10 +30,11 @@ describe.skipIf(!hasChromium)('solo lab in Chromium', () => {
       expect(text).toContain('PING 10.0.0.2 (10.0.0.2) 56(84) bytes of data.');
       expect(text).toContain('64 bytes from 10.0.0.2: icmp_seq=1 ttl=64');
       expect(text).toContain(summary);
-      // ARP came first, then the echoes, in the frame log.
+      // Both hosts announced themselves when they came up; then ARP, then the echoes, in the frame log.
       const infos = await page.locator('.log td.info').allTextContents();
-      expect(infos[0]).toBe('Who has 10.0.0.2? Tell 10.0.0.1');
-      expect(infos[1]).toBe('10.0.0.2 is at 02:00:00:00:00:02');
+      expect(infos.slice(0, 2).sort()).toEqual(['ARP Announcement for 10.0.0.1', 'ARP Announcement for 10.0.0.2']);
+      expect(infos[2]).toBe('Who has 10.0.0.2? Tell 10.0.0.1');
+      expect(infos[3]).toBe('10.0.0.2 is at 02:00:00:00:00:02');
       expect(infos.filter((i) => i.startsWith('Echo (ping) request')).length).toBe(4);
       await page.locator('#solo').scrollIntoViewIfNeeded();
       await page.screenshot({ path: join(ARTIFACTS, `solo-${lang}-${theme}.png`) });
@@ -47,13 +48,15 @@ describe.skipIf(!hasChromium)('solo lab in Chromium', () => {
     await page.goto(`${app.url}?solo`);
     const pause = page.getByRole('button', { name: 'Pause' });
     await expect.poll(() => pause.isEnabled(), { timeout: 10_000 }).toBe(true);
+    // The boot-time announcements (one per host) are in the log before anything else.
+    await expect.poll(() => page.locator('.log td.info').count(), { timeout: 10_000 }).toBe(2);
     await pause.click();
     await page.locator('.ping-form button[type=submit]').click();
     await page.waitForTimeout(500);
-    expect(await page.locator('.log td.info').count()).toBe(0); // nothing moves while paused
+    expect(await page.locator('.log td.info').count()).toBe(2); // nothing moves while paused
     const step = page.getByRole('button', { name: 'Step' });
-    for (let i = 0; i < 12 && (await page.locator('.log td.info').count()) < 1; i++) await step.click();
-    await expect.poll(() => page.locator('.log td.info').first().textContent()).toBe('Who has 10.0.0.2? Tell 10.0.0.1');
+    for (let i = 0; i < 12 && (await page.locator('.log td.info').count()) < 3; i++) await step.click();
+    await expect.poll(() => page.locator('.log td.info').nth(2).textContent()).toBe('Who has 10.0.0.2? Tell 10.0.0.1');
     await page.close();
   }, 60_000);
 });

@@ -10,7 +10,8 @@ import { mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { banner, createServer, decodeRequestPath, listening, type LogEvent } from '../../signaling/serve';
+import { WebSocket } from 'ws';
+import { banner, createServer, decodeRequestPath, listening, type LogEvent, type WiretabServer } from '../../signaling/serve';
 
 interface Reply {
   status: number;
@@ -20,7 +21,7 @@ interface Reply {
 
 let outer: string;
 let root: string;
-let server: http.Server;
+let server: WiretabServer;
 let port: number;
 const logged: LogEvent[] = [];
 
@@ -195,8 +196,49 @@ describe('logging and helpers', () => {
     expect(decodeRequestPath('http://evil/')).toBeUndefined();
   });
 
-  it('prints the address it is bound to', () => {
+  it('prints the address it is bound to, and the signaling URL', () => {
     expect(banner('127.0.0.1', 18080)).toContain('http://127.0.0.1:18080/');
+    expect(banner('127.0.0.1', 18080)).toContain('ws://127.0.0.1:18080/signal');
     expect(banner('0.0.0.0', 8080)).toContain('http://localhost:8080/');
+    expect(banner('0.0.0.0', 8080)).toContain('ws://localhost:8080/signal');
+  });
+});
+
+/** Opens a WebSocket to `target` on the test server; resolves with what happened first. */
+function upgrade(target: string, port: number): Promise<{ outcome: string; socket: WebSocket }> {
+  const socket = new WebSocket(`ws://127.0.0.1:${port}${target}`);
+  return new Promise((resolve) => {
+    socket.once('open', () => resolve({ outcome: 'open', socket }));
+    socket.once('error', () => resolve({ outcome: 'refused', socket }));
+  });
+}
+
+describe('signaling on the same port', () => {
+  it('accepts WebSockets on /signal and answers a ping', async () => {
+    const { outcome, socket } = await upgrade('/signal', port);
+    expect(outcome).toBe('open');
+    const reply = new Promise<string>((resolve) => socket.once('message', (data: Buffer) => resolve(data.toString('utf8'))));
+    socket.send('{"type":"ping"}');
+    expect(JSON.parse(await reply)).toEqual({ type: 'pong' });
+    socket.close();
+    await new Promise((resolve) => socket.once('close', resolve));
+    expect(server.signaling).toBeDefined();
+    await vi.waitFor(() => expect(logged).toContainEqual(expect.objectContaining({ event: 'signal-close' })));
+  });
+
+  it('refuses WebSockets on other paths', async () => {
+    expect((await upgrade('/', port)).outcome).toBe('refused');
+    expect((await upgrade('/index.html', port)).outcome).toBe('refused');
+  });
+
+  it('can be turned off', async () => {
+    const plain = createServer({ root, port: 0, host: '127.0.0.1', log: () => {}, signaling: false });
+    await listening(plain);
+    try {
+      expect(plain.signaling).toBeUndefined();
+      expect((await upgrade('/signal', (plain.address() as AddressInfo).port)).outcome).toBe('refused');
+    } finally {
+      await new Promise<void>((resolve) => plain.close(() => resolve()));
+    }
   });
 });

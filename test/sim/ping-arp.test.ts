@@ -35,10 +35,10 @@ describe('ping between two hosts', () => {
     expect(rtts).toEqual([4, 2, 2, 2]);
     expect(session.lines).toEqual([
       'PING 10.0.0.2 (10.0.0.2) 56(84) bytes of data.',
-      '64 bytes from 10.0.0.2: icmp_seq=1 ttl=64 time=4.000 ms',
-      '64 bytes from 10.0.0.2: icmp_seq=2 ttl=64 time=2.000 ms',
-      '64 bytes from 10.0.0.2: icmp_seq=3 ttl=64 time=2.000 ms',
-      '64 bytes from 10.0.0.2: icmp_seq=4 ttl=64 time=2.000 ms',
+      '64 bytes from 10.0.0.2: icmp_seq=1 ttl=64 time=4.00 ms',
+      '64 bytes from 10.0.0.2: icmp_seq=2 ttl=64 time=2.00 ms',
+      '64 bytes from 10.0.0.2: icmp_seq=3 ttl=64 time=2.00 ms',
+      '64 bytes from 10.0.0.2: icmp_seq=4 ttl=64 time=2.00 ms',
       '--- 10.0.0.2 ping statistics ---',
       '4 packets transmitted, 4 received, 0% packet loss, time 3002ms',
       'rtt min/avg/max/mdev = 2.000/2.500/4.000/0.866 ms',

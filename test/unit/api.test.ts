@@ -117,10 +117,10 @@ describe('worker API (solo mode)', () => {
 function pairSetup(delayMs = 5) {
   const wall = new FakeWall();
   const flushes: (() => void)[] = [];
-  type Side = { onMessage?: (d: unknown) => void; sent: number; channelOpen: boolean };
+  type Side = { onMessage?: (d: unknown) => void; sent: number; handed: number; channelOpen: boolean; drainReports: boolean };
   const sides: Side[] = [
-    { sent: 0, channelOpen: true },
-    { sent: 0, channelOpen: true },
+    { sent: 0, handed: 0, channelOpen: true, drainReports: true },
+    { sent: 0, handed: 0, channelOpen: true, drainReports: true },
   ];
   const make = (i: 0 | 1) =>
     createApi({
@@ -134,8 +134,13 @@ function pairSetup(delayMs = 5) {
             sides[i]!.sent++;
             expect(frame.byteOffset).toBe(0);
             expect(frame.buffer.byteLength).toBe(frame.length); // transferable as is
+            const me = sides[i]!;
             const other = sides[1 - i]!;
-            if (!sides[i]!.channelOpen) return;
+            if (!me.channelOpen) return;
+            me.handed += frame.length;
+            // The channel drains a frame at once; the page reports the running total (the ring credit).
+            const total = me.handed;
+            if (me.drainReports) wall.setTimer(() => me.onMessage?.({ type: 'drained', bytes: total }), 0);
             wall.setTimer(() => other.onMessage?.(frame.buffer), delayMs);
           },
           close: () => {},
@@ -235,5 +240,32 @@ describe('worker API (pair mode)', () => {
     }
     expect(() => wall.advance(10)).not.toThrow();
     expect(a.linkStats()!.framesIn).toBe(6);
+  });
+});
+
+describe('worker API (pair mode): the transmit ring', () => {
+  it('hands the page at most 64 KiB not yet drained; the rest waits in the NIC queue until drain reports come', async () => {
+    const { wall, a, b, sides, port } = pairSetup();
+    a.startPair({ seed: 1, role: 1 }, port);
+    b.startPair({ seed: 2, role: 2 }, port);
+    sides[0]!.onMessage!({ type: 'carrier', up: true });
+    sides[1]!.onMessage!({ type: 'carrier', up: true });
+    wall.advance(50);
+    const ping = a.ping('alice', '10.0.0.2', 1, () => {});
+    wall.advance(1000);
+    await ping; // ARP resolved both ways
+    sides[0]!.drainReports = false; // the channel stops draining (its buffer fills)
+    const handedBefore = sides[0]!.handed;
+    const run = a.bulk('alice', '10.0.0.2', 9, 1024 * 1024, 'discard', () => {});
+    wall.advance(2000);
+    const stuck = sides[0]!.handed - handedBefore;
+    expect(stuck).toBeGreaterThan(60 * 1024);
+    expect(stuck).toBeLessThanOrEqual(64 * 1024 + 1514);
+    expect(a.linkStats()!.busyDrops).toBe(0);
+    // Draining resumes: the queue moves again and the transfer completes.
+    sides[0]!.drainReports = true;
+    sides[0]!.onMessage!({ type: 'drained', bytes: sides[0]!.handed });
+    wall.advance(30_000);
+    expect(await run).toMatchObject({ ok: true, sent: 1024 * 1024 });
   });
 });

@@ -9,9 +9,15 @@
  * are dropped at once with reason "link-down", as a NIC without carrier does,
  * instead of disappearing somewhere further along.
  *
- * Backpressure: the page drops a frame rather than let the channel's SCTP queue
- * grow (that queue would hide delay from our TCP) and reports the drops back;
- * `reportDropped` counts and traces them as the NIC's tail-drops.
+ * Backpressure, like a NIC's transmit ring: at most `maxOutstanding` bytes may
+ * be handed to the page and not yet drained into the network (the data
+ * channel's bufferedAmount). The page reports the running total it has drained
+ * (`drained`); until there is room, `ready()` is false and frames wait in the
+ * NIC's egress queue, which tail-drops when full, counted like a real NIC's.
+ * Without this, the channel's SCTP send queue (up to 16 MiB in Chromium) would
+ * hide seconds of delay from our TCP, or the page would have to drop bursts.
+ * Should the page still drop (its own safety cap), `reportDropped` counts and
+ * traces those drops too.
  */
 
 import type { StackContext } from '../trace/context';
@@ -34,6 +40,11 @@ export class ExternalLink implements LinkPort {
   /** The NIC (or whatever receives frames from the far end). */
   sink: FrameSink | undefined;
   private carrier = false;
+  /** Bytes handed to the page and not yet reported drained. */
+  private outstanding = 0;
+  /** Bytes handed to the page since the carrier came up, and how many of them it has drained. */
+  private handed = 0;
+  private drainedTotal = 0;
   readonly stats: ExternalLinkStats = { framesOut: 0, bytesOut: 0, framesIn: 0, bytesIn: 0, downDrops: 0, busyDrops: 0 };
 
   constructor(
@@ -44,6 +55,8 @@ export class ExternalLink implements LinkPort {
      */
     private readonly send: (frame: Uint8Array) => void,
     carrier = false,
+    /** The transmit ring: bytes handed over and not yet drained. Default 64 KiB. */
+    readonly maxOutstanding = 64 * 1024,
   ) {
     this.carrier = carrier;
   }
@@ -55,6 +68,10 @@ export class ExternalLink implements LinkPort {
   setCarrier(up: boolean): void {
     if (up === this.carrier) return;
     this.carrier = up;
+    // A new channel starts empty (a closed one's queue is gone): whatever was outstanding is forgotten.
+    this.outstanding = 0;
+    this.handed = 0;
+    this.drainedTotal = 0;
     if (this.ctx.tracing) {
       const detail = up ? 'the frame channel to the peer is open' : 'the frame channel to the peer closed';
       this.ctx.emit({ type: 'host', t: this.ctx.now, host: this.ctx.hostName, what: up ? 'carrier-up' : 'carrier-down', detail });
@@ -74,19 +91,38 @@ export class ExternalLink implements LinkPort {
     copy.set(frame);
     this.stats.framesOut++;
     this.stats.bytesOut += frame.length;
+    this.outstanding += frame.length;
+    this.handed += frame.length;
     this.send(copy);
     return true;
   }
 
   ready(): boolean {
-    return true;
+    // No carrier: transmit() drops at once, so never hold frames back for it.
+    return !this.carrier || this.outstanding < this.maxOutstanding;
+  }
+
+  /** Bytes in the page's hands (handed over, not yet drained into the channel). */
+  get backlog(): number {
+    return this.outstanding;
+  }
+
+  /**
+   * The page has drained `total` bytes since the carrier came up (a running
+   * total, so a late or repeated report is harmless).
+   */
+  drained(total: number): void {
+    if (!Number.isFinite(total) || total <= this.drainedTotal) return;
+    this.drainedTotal = Math.min(total, this.handed);
+    const wasFull = this.outstanding >= this.maxOutstanding;
+    this.outstanding = this.handed - this.drainedTotal;
+    if (wasFull && this.outstanding < this.maxOutstanding) this.onReady?.();
   }
 
   /** A frame from the far end (untrusted bytes: the NIC and parsers validate them). */
   deliver(frame: Uint8Array): void {
     this.stats.framesIn++;
     this.stats.bytesIn += frame.length;
-    if (!this.carrier) this.setCarrier(true);
     this.sink?.receive(frame);
   }
 

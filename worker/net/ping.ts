@@ -235,6 +235,7 @@ export class PingSession implements EchoListener {
 function formatRtt(ms: number): string {
   if (ms >= 100) return ms.toFixed(0);
   if (ms >= 10) return ms.toFixed(1);
+  if (ms >= 1) return ms.toFixed(2); // iputils: 3 significant digits ("3.10"), 3 decimals below 1 ms
   return ms.toFixed(3);
 }
 

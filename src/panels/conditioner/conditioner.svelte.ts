@@ -40,6 +40,8 @@ export interface DirectionSpec {
   peer: string;
   /** Two-tab mode: only the local host's direction can be changed; the peer's is shown read-only. */
   editable: boolean;
+  /** The direction lives in the peer tab: its settings and counters arrive over the control channel (applyRemote). */
+  remote?: boolean;
 }
 
 const CONFIGURE_THROTTLE_MS = 50;
@@ -88,9 +90,20 @@ export class DirectionState {
     this.host = spec.host;
     this.peer = spec.peer;
     this.editable = spec.editable;
+    this.remote = spec.remote ?? false;
+  }
+
+  readonly remote: boolean;
+
+  /** The peer tab reported its direction's settings and counters (already validated). */
+  applyRemote(settings: ConditionerSettings, fates: FateCounters): void {
+    if (!this.remote) return;
+    this.settings = settings;
+    this.fates = fates;
   }
 
   async load(): Promise<void> {
+    if (this.remote) return;
     const edits = this.edits;
     const settings = await stack().conditioner(this.host);
     // A knob moved while the settings were on their way: the worker has that change, keep it on screen too.
@@ -173,6 +186,7 @@ export class DirectionState {
   }
 
   async refresh(): Promise<void> {
+    if (this.remote) return;
     const api = stack();
     const [fates, frames] = await Promise.all([api.fates(this.host), api.inFlight(this.host)]);
     this.fates = fates;
@@ -232,7 +246,7 @@ export class ConditionerState {
   showInFlight = $state(false);
   open = $state<Record<SectionName, boolean>>({ delay: false, loss: false, damage: false, rate: false });
   error = $state('');
-  readonly unplugged = $derived(this.directions.length > 0 && this.directions.every((d) => d.settings.unplugged));
+  readonly unplugged = $derived(this.directions.some((d) => !d.remote) && this.directions.every((d) => d.remote || d.settings.unplugged));
 
   private readonly dirty = new Set<string>();
   private readonly recentTx = new Map<string, Uint8Array>();
@@ -273,11 +287,12 @@ export class ConditionerState {
   }
 
   async setUnplugged(unplugged: boolean): Promise<void> {
-    for (const d of this.directions) d.settings = { ...d.settings, unplugged };
+    for (const d of this.directions) if (!d.remote) d.settings = { ...d.settings, unplugged };
     await this.guard(() => stack().unplug(unplugged));
   }
 
   async crash(host: string): Promise<void> {
+    if (this.direction(host)?.remote) return;
     await this.guard(() => stack().crash(host));
     this.markDirty(host);
   }

@@ -1,7 +1,9 @@
 /**
- * State of the solo preview: two hosts in the worker, a ping terminal, the
- * simulation clock controls and a live frame log. Components render this and
- * call its methods; all stack access goes through the remote API.
+ * State of a lab as the page sees it: the hosts this tab runs (both in solo
+ * mode, one in a pairing), a ping terminal, the simulation clock controls, a
+ * live frame log, and the trace and socket batches the other panels subscribe
+ * to. Components render this and call its methods; all stack access goes
+ * through the remote API.
  */
 
 import { SvelteMap } from 'svelte/reactivity';
@@ -11,6 +13,8 @@ import { formatIpv4, formatMac } from '../../../worker/wire/addr';
 import type { DriverState } from '../../../worker/sim/driver';
 import type { HostSummary } from '../../../worker/lab';
 import type { TraceEvent } from '../../../worker/trace/events';
+import type { SocketTableEvent } from '../../../worker/apps/socket-table';
+import { HOST_SPECS } from '../../../worker/host-plan';
 import type { PingEvent } from '../../../worker/net/ping';
 import { ConditionerState } from '../conditioner/conditioner.svelte';
 import type { FateMark } from '../conditioner/types';
@@ -32,8 +36,15 @@ const LOG_ROWS = 200;
 /** Fates remembered for the frame log: more than its rows, since a fate (a drop after a hold) can come late. */
 const FATE_MARKS = 600;
 
-export class SoloLabState {
+/** A host a panel can talk to: a name and an address. */
+export interface Target {
+  name: string;
+  ip: string;
+}
+
+export class LabState {
   status = $state<'idle' | 'starting' | 'ready' | 'error'>('idle');
+  mode = $state<'solo' | 'pair'>('solo');
   error = $state('');
   hosts = $state.raw<HostSummary[]>([]);
   clock = $state.raw<DriverState | undefined>(undefined);
@@ -53,33 +64,71 @@ export class SoloLabState {
   private nextKey = 0;
   private poll: ReturnType<typeof setInterval> | undefined;
   private listeners: ((batch: readonly TraceEvent[]) => void)[] = [];
+  private socketListeners: ((batch: readonly SocketTableEvent[]) => void)[] = [];
+
+  /** Every host of the lab (solo: both here; pair: ours and the peer's), by the fixed plan in worker/lab.ts. */
+  get everyone(): Target[] {
+    return HOST_SPECS.map((h) => ({ name: h.name, ip: h.address.split('/')[0]! }));
+  }
+
+  /** The hosts `from` can reach: everyone but itself. */
+  targetsOf(from: string): Target[] {
+    return this.everyone.filter((h) => h.name !== from);
+  }
 
   get target(): string {
-    const other = this.hosts.find((h) => h.name !== this.from);
-    return other ? formatIpv4(other.address) : '';
+    return this.targetsOf(this.from)[0]?.ip ?? '';
   }
 
   describe(h: HostSummary): { name: string; ip: string; mac: string } {
     return { name: h.name, ip: `${formatIpv4(h.address)}/${h.prefixLen}`, mac: formatMac(h.mac) };
   }
 
-  async start(): Promise<void> {
+  /** Solo mode: both hosts in this tab. */
+  start(): Promise<void> {
+    return this.boot('solo', (api, seed) => api.startSolo(seed));
+  }
+
+  /** A pairing: this tab's host `role`, its frames on `port` (the worker's end of the page's MessageChannel). */
+  startPair(role: 1 | 2, port: MessagePort): Promise<void> {
+    return this.boot('pair', (api, seed) => api.startPair({ seed, role }, Comlink.transfer(port, [port])));
+  }
+
+  private async boot(mode: 'solo' | 'pair', begin: (api: ReturnType<typeof stack>, seed: number) => Promise<HostSummary[]>): Promise<void> {
     if (this.status === 'starting' || this.status === 'ready') return;
     this.status = 'starting';
+    this.mode = mode;
     try {
       const api = stack();
       await api.onTrace(Comlink.proxy((batch: TraceEvent[]) => this.onBatch(batch)));
-      this.hosts = await api.startSolo(Math.floor(Math.random() * 2 ** 32));
+      await api.onSockets(Comlink.proxy((batch: SocketTableEvent[]) => this.socketListeners.forEach((l) => l(batch))));
+      this.hosts = await begin(api, Math.floor(Math.random() * 2 ** 32));
+      this.from = this.hosts[0]?.name ?? this.from;
       this.clock = await api.state();
       this.status = 'ready';
-      const names = this.hosts.map((h) => h.name);
-      void this.link.start(names.map((host, i) => ({ host, peer: names[(i + 1) % names.length], editable: true })));
+      const names = this.everyone.map((h) => h.name);
+      const local = new Set(this.hosts.map((h) => h.name));
+      // Solo: both directions are ours. Pair: ours is editable; the peer's arrives over the control channel.
+      void this.link.start(names.map((host) => ({ host, peer: names.find((n) => n !== host)!, editable: local.has(host), remote: !local.has(host) })));
       // Stack time moves even when nothing happens: refresh the clock a few times a second.
       this.poll = setInterval(() => void this.refreshClock(), 250);
     } catch (err) {
       this.status = 'error';
       this.error = err instanceof Error ? err.message : String(err);
     }
+  }
+
+  /** Socket events (the TCP console) for other panels; returns the unsubscribe function. */
+  subscribeSockets(listener: (batch: readonly SocketTableEvent[]) => void): () => void {
+    this.socketListeners = [...this.socketListeners, listener];
+    return () => {
+      this.socketListeners = this.socketListeners.filter((l) => l !== listener);
+    };
+  }
+
+  /** Stack time as last read. */
+  now(): number | undefined {
+    return this.clock?.now;
   }
 
   stop(): void {
@@ -127,9 +176,21 @@ export class SoloLabState {
     this.terminal = [];
   }
 
+  /** Called after the person here runs, pauses or changes speed (a pairing keeps both tabs in step). */
+  onUserClock: ((mode: 'running' | 'paused', speed: number) => void) | undefined;
+
   async toggleRun(): Promise<void> {
     const api = stack();
     this.clock = this.clock?.mode === 'running' ? await api.pause() : await api.run();
+    this.onUserClock?.(this.clock.mode, this.clock.speed);
+  }
+
+  /** The peer ran, paused or changed speed: do the same here (without telling it back). */
+  async applyClock(mode: 'running' | 'paused', speed: number): Promise<void> {
+    if (this.status !== 'ready') return;
+    const api = stack();
+    if (this.clock?.speed !== speed) this.clock = await api.setSpeed(speed);
+    if (this.clock?.mode !== mode) this.clock = mode === 'running' ? await api.run() : await api.pause();
   }
 
   async step(): Promise<void> {
@@ -138,6 +199,7 @@ export class SoloLabState {
 
   async setSpeed(speed: number): Promise<void> {
     this.clock = await stack().setSpeed(speed);
+    this.onUserClock?.(this.clock.mode, this.clock.speed);
   }
 
   async downloadPcap(host: string): Promise<void> {
@@ -159,7 +221,8 @@ export class SoloLabState {
     for (const e of batch) {
       if (e.type === 'frame') {
         // In solo mode every frame is sent by one host and received by the other: list it once, when sent.
-        if (e.dir !== 'tx') continue;
+        // In a pairing the peer's frames are only seen arriving: list both directions.
+        if (e.dir !== 'tx' && this.mode === 'solo') continue;
         this.framesSeen++;
         const s = summarizeFrame(e.frame);
         rows.push({ key: this.nextKey++, t: e.t, host: e.host, kind: e.dir, frameId: e.id, ...s });

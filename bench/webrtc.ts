@@ -1,0 +1,122 @@
+/**
+ * npm run bench:webrtc — two Chromium pages paired over real WebRTC on a
+ * closed network (a lo-only namespace; needs root):
+ *
+ *   1. raw: one RTCDataChannel with the frame channel's settings
+ *      ({ordered: false, maxRetransmits: 0}), 1500-byte messages sent as fast
+ *      as the channel takes them while bufferedAmount stays under the same
+ *      64 KiB cap our frame link uses, for 5 s; the receiver counts bytes;
+ *   2. TCP: the app's bulk test (our TCP, alice -> bob's discard service)
+ *      over the pairing's own frame channel, sized to last about 5 s.
+ *
+ * Prints both and the ratio. Numbers, not pass/fail.
+ */
+import { canNetns, netnsMissing, openClosedNetwork, pairPages } from '../test/helpers/closed-network';
+import type { Page } from 'playwright-core';
+
+const SECONDS = 5;
+const FRAME = 1500;
+const MAX_BUFFERED = 64 * 1024;
+
+if (!canNetns) {
+  console.error(netnsMissing);
+  process.exit(1);
+}
+
+/** Raw data channel throughput between two pages (signaling through this process). */
+async function rawThroughput(a: Page, b: Page): Promise<{ bps: number; sent: number; received: number }> {
+  const offer = await a.evaluate(async () => {
+    const pc = new RTCPeerConnection({ iceServers: [] });
+    const ch = pc.createDataChannel('raw', { ordered: false, maxRetransmits: 0 });
+    ch.binaryType = 'arraybuffer';
+    Object.assign(window, { rawPc: pc, rawCh: ch });
+    await pc.setLocalDescription(await pc.createOffer());
+    await new Promise<void>((r) => (pc.iceGatheringState === 'complete' ? r() : pc.addEventListener('icegatheringstatechange', () => pc.iceGatheringState === 'complete' && r())));
+    return pc.localDescription!.toJSON();
+  });
+  const answer = await b.evaluate(async (offer) => {
+    const pc = new RTCPeerConnection({ iceServers: [] });
+    const w = window as unknown as { rawBytes: number; rawFirst: number; rawLast: number };
+    w.rawBytes = 0;
+    pc.ondatachannel = (e) => {
+      e.channel.binaryType = 'arraybuffer';
+      e.channel.onmessage = (m: MessageEvent<ArrayBuffer>) => {
+        const now = performance.now();
+        if (w.rawBytes === 0) w.rawFirst = now;
+        w.rawLast = now;
+        w.rawBytes += m.data.byteLength;
+      };
+    };
+    Object.assign(window, { rawPc: pc });
+    await pc.setRemoteDescription(offer);
+    await pc.setLocalDescription(await pc.createAnswer());
+    await new Promise<void>((r) => (pc.iceGatheringState === 'complete' ? r() : pc.addEventListener('icegatheringstatechange', () => pc.iceGatheringState === 'complete' && r())));
+    return pc.localDescription!.toJSON();
+  }, offer);
+  const sent = await a.evaluate(
+    async ({ answer, seconds, frame, maxBuffered }) => {
+      const w = window as unknown as { rawPc: RTCPeerConnection; rawCh: RTCDataChannel };
+      await w.rawPc.setRemoteDescription(answer);
+      const ch = w.rawCh;
+      if (ch.readyState !== 'open') await new Promise((r) => (ch.onopen = r));
+      const payload = new Uint8Array(frame);
+      let sent = 0;
+      const end = performance.now() + seconds * 1000;
+      ch.bufferedAmountLowThreshold = maxBuffered / 2;
+      while (performance.now() < end) {
+        while (ch.bufferedAmount <= maxBuffered) {
+          ch.send(payload);
+          sent += frame;
+        }
+        await new Promise((r) => (ch.onbufferedamountlow = r));
+      }
+      return sent;
+    },
+    { answer, seconds: SECONDS, frame: FRAME, maxBuffered: MAX_BUFFERED },
+  );
+  await new Promise((r) => setTimeout(r, 500));
+  const rx = await b.evaluate(() => {
+    const w = window as unknown as { rawBytes: number; rawFirst: number; rawLast: number };
+    return { bytes: w.rawBytes, ms: w.rawLast - w.rawFirst };
+  });
+  await a.evaluate(() => (window as unknown as { rawPc: RTCPeerConnection }).rawPc.close());
+  await b.evaluate(() => (window as unknown as { rawPc: RTCPeerConnection }).rawPc.close());
+  return { bps: (rx.bytes * 8 * 1000) / rx.ms, sent, received: rx.bytes };
+}
+
+/**
+ * Our TCP through the app: the bulk panel sends 10 MB to bob's discard
+ * service, again and again until at least SECONDS of transfers are summed.
+ */
+async function tcpGoodput(a: Page): Promise<{ bps: number; ms: number; retransmits: number }> {
+  const panel = a.locator('.bulk');
+  await panel.locator('select:has(option:text-is("10 MB"))').selectOption({ label: '10 MB' });
+  await panel.locator('input[type=radio][value=discard]').check();
+  let bytes = 0;
+  let ms = 0;
+  let retransmits = 0;
+  for (let run = 1; ms < SECONDS * 1000 && run <= 50; run++) {
+    await panel.locator('button[type=submit]').click();
+    const r = panel.locator(`.bulk-result[data-run="${run}"]`);
+    await r.waitFor({ timeout: 120_000 });
+    if ((await r.getAttribute('data-ok')) !== 'true') throw new Error(`bulk transfer failed: ${await r.textContent()}`);
+    bytes += Number(await r.getAttribute('data-bytes'));
+    ms += Number(await r.getAttribute('data-elapsed-ms'));
+    retransmits += Number(await r.getAttribute('data-retransmits'));
+  }
+  return { bps: (bytes * 8 * 1000) / ms, ms, retransmits };
+}
+
+const net = await openClosedNetwork();
+try {
+  const { a, b, contexts } = await pairPages(net);
+  const raw = await rawThroughput(a, b);
+  console.log(`raw unreliable channel: ${(raw.bps / 1e6).toFixed(1)} Mbit/s (${raw.received} of ${raw.sent} bytes arrived, ${(100 - (raw.received / raw.sent) * 100).toFixed(2)}% lost)`);
+  const tcp = await tcpGoodput(a);
+  console.log(`our TCP (bulk to discard): ${(tcp.bps / 1e6).toFixed(1)} Mbit/s over ${(tcp.ms / 1000).toFixed(1)} s, ${tcp.retransmits} retransmissions`);
+  console.log(`ratio TCP/raw: ${(tcp.bps / raw.bps).toFixed(2)}`);
+  for (const c of contexts) await c.close();
+  void b;
+} finally {
+  await net.close();
+}

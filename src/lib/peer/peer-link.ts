@@ -1,0 +1,226 @@
+/**
+ * The wire between two tabs: one WebRTC peer connection (simple-peer) with
+ *
+ *   - the frame channel, `{ ordered: false, maxRetransmits: 0 }`: one Ethernet
+ *     frame per message, lost or reordered as the network pleases, so every
+ *     recovery is our TCP's doing;
+ *   - the control channel, negotiated out of band (id 1000), reliable and
+ *     ordered, for the messages in control.ts.
+ *
+ * Frames move between this page and the stack worker over a MessagePort as
+ * transferred ArrayBuffers (RTCPeerConnection does not exist in workers).
+ *
+ * The unreliable channel still queues inside SCTP (up to 16 MiB in Chromium),
+ * which would hide seconds of delay from our TCP. So the worker treats the
+ * channel like a NIC's transmit ring of `maxBuffered` bytes: we report how many
+ * bytes have drained out of bufferedAmount (a running total), and the worker
+ * hands us no more than the ring holds; the rest waits in its NIC queue, which
+ * tail-drops like a real one. Should the channel's buffer still be over the
+ * cap (it never should), we drop and report that too.
+ */
+
+import SimplePeer from '@thaunknown/simple-peer/lite.js';
+import { parseControl, type ControlMessage } from './control';
+
+/** Default cap on the frame channel's bufferedAmount before we tail-drop (bytes). */
+export const DEFAULT_MAX_BUFFERED = 64 * 1024;
+const CONTROL_CHANNEL_ID = 1000;
+/** Drop reports to the worker are batched this often (ms). */
+const DROP_REPORT_MS = 100;
+
+export type ChannelState = 'new' | 'connecting' | 'open' | 'closed';
+
+export interface PeerLinkStatus {
+  ice: RTCIceConnectionState | 'new';
+  frames: ChannelState;
+  control: ChannelState;
+}
+
+export interface PeerLinkStats {
+  framesOut: number;
+  framesIn: number;
+  bytesOut: number;
+  bytesIn: number;
+  busyDrops: number;
+  downDrops: number;
+  /** The frame channel's bufferedAmount when last sampled. */
+  buffered: number;
+  /** Control messages from the peer we refused (malformed, unknown). */
+  badControl: number;
+}
+
+export interface PeerLinkOptions {
+  initiator: boolean;
+  /** Page end of the MessageChannel whose other end the worker holds. */
+  framePort: MessagePort;
+  /** STUN/TURN servers; none by default (LAN use). */
+  iceServers?: RTCIceServer[];
+  maxBuffered?: number;
+  /** SDP and ICE to relay to the peer through signaling. */
+  onSignal: (data: unknown) => void;
+  onStatus?: (s: PeerLinkStatus) => void;
+  onControl?: (m: ControlMessage) => void;
+  /** The connection failed or closed for good (the session may build a new one). */
+  onClosed?: (reason: string) => void;
+}
+
+export class PeerLink {
+  readonly stats: PeerLinkStats = { framesOut: 0, framesIn: 0, bytesOut: 0, bytesIn: 0, busyDrops: 0, downDrops: 0, buffered: 0, badControl: 0 };
+  readonly status: PeerLinkStatus = { ice: 'new', frames: 'connecting', control: 'connecting' };
+  private readonly peer: SimplePeer;
+  private readonly control: RTCDataChannel;
+  private readonly maxBuffered: number;
+  private pendingBusy = 0;
+  private pendingDown = 0;
+  private reportTimer: ReturnType<typeof setTimeout> | undefined;
+  private closed = false;
+  /** Bytes the worker handed us since the channel opened, and how many have drained (sent on, or dropped). */
+  private handed = 0;
+  private drainedReported = 0;
+  private drainTimer: ReturnType<typeof setTimeout> | undefined;
+
+  constructor(private readonly opts: PeerLinkOptions) {
+    this.maxBuffered = opts.maxBuffered ?? DEFAULT_MAX_BUFFERED;
+    this.peer = new SimplePeer({
+      initiator: opts.initiator,
+      trickle: true,
+      config: { iceServers: opts.iceServers ?? [] },
+      channelName: 'wiretab-frames',
+      channelConfig: { ordered: false, maxRetransmits: 0 },
+    });
+    // Both sides create the control channel with the same id: no in-band negotiation needed.
+    this.control = this.peer._pc.createDataChannel('wiretab-control', { negotiated: true, id: CONTROL_CHANNEL_ID, ordered: true });
+    this.control.onopen = () => this.setStatus({ control: 'open' });
+    this.control.onclose = () => this.setStatus({ control: 'closed' });
+    this.control.onmessage = (e: MessageEvent) => {
+      const parsed = parseControl(e.data);
+      if (parsed.ok) opts.onControl?.(parsed.value);
+      else this.stats.badControl++;
+    };
+
+    this.peer.on('signal', (data) => opts.onSignal(data));
+    this.peer.on('iceStateChange', (ice) => this.setStatus({ ice }));
+    this.peer.on('connect', () => {
+      this.handed = this.drainedReported = 0;
+      const ch = (this.peer as unknown as { _channel: RTCDataChannel | null })._channel;
+      if (ch) {
+        ch.bufferedAmountLowThreshold = this.maxBuffered / 4;
+        ch.addEventListener('bufferedamountlow', () => this.reportDrained());
+      }
+      this.setStatus({ frames: 'open' });
+      opts.framePort.postMessage({ type: 'carrier', up: true });
+    });
+    this.peer.on('data', (data) => this.fromPeer(data));
+    this.peer.on('close', () => this.shutDown('the peer connection closed'));
+    this.peer.on('error', (err) => this.shutDown(`WebRTC error: ${err.code ?? ''} ${err.message}`.trim()));
+
+    opts.framePort.onmessage = (e: MessageEvent) => this.fromWorker(e.data);
+    opts.framePort.start();
+  }
+
+  /** SDP or ICE from the peer, via signaling. */
+  signal(data: unknown): void {
+    if (this.closed) return;
+    try {
+      this.peer.signal(data);
+    } catch {
+      // simple-peer rejects malformed signals by destroying itself; 'error' reports it.
+    }
+  }
+
+  sendControl(m: ControlMessage): boolean {
+    if (this.control.readyState !== 'open') return false;
+    this.control.send(JSON.stringify(m));
+    return true;
+  }
+
+  /** Ends the connection (the worker's carrier goes down). */
+  destroy(): void {
+    this.shutDown('closed by us');
+  }
+
+  private fromWorker(data: unknown): void {
+    if (!(data instanceof ArrayBuffer)) return;
+    if (this.closed || !this.peer.connected) {
+      this.pendingDown++;
+      this.scheduleReport();
+      return;
+    }
+    this.handed += data.byteLength;
+    const buffered = this.peer.bufferSize;
+    this.stats.buffered = buffered;
+    if (buffered > this.maxBuffered + 2048) {
+      // Only if the worker's ring accounting and the channel disagree (a frame in flight on the port).
+      this.stats.busyDrops++;
+      this.pendingBusy++;
+      this.scheduleReport();
+    } else {
+      try {
+        this.peer.send(new Uint8Array(data));
+        this.stats.framesOut++;
+        this.stats.bytesOut += data.byteLength;
+      } catch {
+        this.pendingDown++;
+        this.scheduleReport();
+      }
+    }
+    this.scheduleDrainReport();
+  }
+
+  /** Tells the worker how much of what it handed us has left the channel's buffer. */
+  private reportDrained(): void {
+    if (this.closed) return;
+    // Dropped frames count as drained too: they left the ring.
+    const total = Math.min(this.handed, this.handed - this.peer.bufferSize);
+    if (total > this.drainedReported) {
+      this.drainedReported = total;
+      this.opts.framePort.postMessage({ type: 'drained', bytes: total });
+    }
+  }
+
+  /** While bytes are outstanding, report again soon: bufferedAmount shrinks without an event below its threshold. */
+  private scheduleDrainReport(): void {
+    if (this.drainTimer !== undefined) return;
+    this.drainTimer = setTimeout(() => {
+      this.drainTimer = undefined;
+      this.reportDrained();
+      if (!this.closed && this.handed > this.drainedReported) this.scheduleDrainReport();
+    }, 1);
+  }
+
+  private fromPeer(data: Uint8Array): void {
+    this.stats.framesIn++;
+    this.stats.bytesIn += data.length;
+    // A message's bytes normally own their buffer; if not, copy so the transfer moves only this frame.
+    const buf = data.byteOffset === 0 && data.byteLength === data.buffer.byteLength ? (data.buffer as ArrayBuffer) : data.slice().buffer;
+    this.opts.framePort.postMessage(buf, [buf]);
+  }
+
+  private scheduleReport(): void {
+    if (this.reportTimer !== undefined) return;
+    this.reportTimer = setTimeout(() => {
+      this.reportTimer = undefined;
+      if (this.pendingBusy > 0) this.opts.framePort.postMessage({ type: 'dropped', count: this.pendingBusy, reason: 'busy' });
+      if (this.pendingDown > 0) this.opts.framePort.postMessage({ type: 'dropped', count: this.pendingDown, reason: 'down' });
+      this.stats.downDrops += this.pendingDown;
+      this.pendingBusy = 0;
+      this.pendingDown = 0;
+    }, DROP_REPORT_MS);
+  }
+
+  private setStatus(patch: Partial<PeerLinkStatus>): void {
+    Object.assign(this.status, patch);
+    this.opts.onStatus?.({ ...this.status });
+  }
+
+  private shutDown(reason: string): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.opts.framePort.postMessage({ type: 'carrier', up: false });
+    // The port stays ours until the next link takes it: frames the worker sends meanwhile are counted as lost.
+    this.setStatus({ frames: 'closed', control: 'closed' });
+    this.peer.removeAllListeners();
+    this.peer.destroy();
+    this.opts.onClosed?.(reason);
+  }
+}
