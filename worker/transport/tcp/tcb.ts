@@ -469,7 +469,7 @@ export class TcpSocket implements TcpSocketEvents {
     // RFC 7323 5.3 PAWS: a segment older than TS.Recent is a wrapped-around old duplicate.
     if (this.tsOk && o.hasTimestamp && !seg.has(RST) && seqLt(o.tsVal, this.tsRecent)) {
       this.tcp.count('paws');
-      this.ackOutOfWindow();
+      this.ackOutOfWindow(seg);
       return;
     }
 
@@ -477,7 +477,7 @@ export class TcpSocket implements TcpSocketEvents {
     if (!this.acceptable(seg)) {
       if (!seg.has(RST)) {
         this.tcp.count('out-of-window');
-        this.ackOutOfWindow();
+        this.ackOutOfWindow(seg);
       }
       return;
     }
@@ -1166,9 +1166,17 @@ export class TcpSocket implements TcpSocketEvents {
   /**
    * RFC 9293 3.10.7.4 says to ACK an unacceptable segment; like Linux
    * (tcp_invalid_ratelimit, 500 ms) we do it at most twice a second per
-   * connection, so two confused peers cannot ping-pong ACKs forever.
+   * connection for segments that occupy no sequence space (pure ACKs), so two
+   * confused peers cannot ping-pong ACKs forever. A segment with data or FIN
+   * is not part of such a loop and is always answered (Linux's
+   * tcp_oow_rate_limited exempts them too): a duplicate means our ACK was
+   * lost, and the sender needs another one.
    */
-  private ackOutOfWindow(): void {
+  private ackOutOfWindow(seg: SegmentIn): void {
+    if (seg.len > 0 && !seg.has(SYN)) {
+      this.ackNow = true;
+      return;
+    }
     const now = this.tcp.ctx.now;
     if (now - this.lastOowAck < 500) return;
     this.lastOowAck = now;
