@@ -475,6 +475,13 @@ export class TcpSocket implements TcpSocketEvents {
 
     // First: sequence number acceptability (four cases of 3.10.7.4).
     if (!this.acceptable(seg)) {
+      if (this.state === 'TIME_WAIT' && seg.has(FIN) && !seg.has(RST) && !seg.has(SYN) && seqAdd(seg.seq, seg.len) === this.rcvNxt) {
+        // 3.10.7.4 "eighth", TIME-WAIT: a retransmitted FIN (our last ACK was lost) is
+        // acknowledged and restarts the 2 MSL timeout; being a duplicate, it lands here.
+        this.ackNow = true;
+        this.armCloseTimer(2 * this.config.mslMs, 'time-wait');
+        return;
+      }
       if (!seg.has(RST)) {
         this.tcp.count('out-of-window');
         this.ackOutOfWindow(seg);
