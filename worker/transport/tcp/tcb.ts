@@ -473,6 +473,15 @@ export class TcpSocket implements TcpSocketEvents {
       return;
     }
 
+    if (this.state === 'SYN_RCVD' && this.passive && (seg.flags & (SYN | ACK | RST | FIN)) === SYN && seg.seq === this.irs) {
+      // The peer retransmitted its SYN: our SYN,ACK was lost. 3.10.7.4 answers this
+      // (unacceptable) duplicate with an acknowledgment; the one a SYN_SENT peer can
+      // use is the SYN,ACK itself (it drops a bare ACK, 3.10.7.3 "fifth"), so send it
+      // again, as Linux and FreeBSD do, rather than wait for our retransmission timer.
+      this.sendSyn(true);
+      return;
+    }
+
     // First: sequence number acceptability (four cases of 3.10.7.4).
     if (!this.acceptable(seg)) {
       if (this.state === 'TIME_WAIT' && seg.has(FIN) && !seg.has(RST) && !seg.has(SYN) && seqAdd(seg.seq, seg.len) === this.rcvNxt) {
@@ -511,11 +520,6 @@ export class TcpSocket implements TcpSocketEvents {
 
     // Fourth: SYN in a synchronized state -> challenge ACK (RFC 5961 4.2, RFC 9293 3.10.7.4).
     if (seg.has(SYN)) {
-      if (this.state === 'SYN_RCVD' && this.passive && seg.seq === this.irs) {
-        // A retransmitted SYN: our SYN,ACK was lost. Send it again.
-        this.sendSyn(true);
-        return;
-      }
       this.challengeAck('SYN in a synchronized state');
       return;
     }
