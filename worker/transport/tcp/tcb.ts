@@ -482,6 +482,14 @@ export class TcpSocket implements TcpSocketEvents {
       return;
     }
 
+    if (this.state === 'SYN_RCVD' && !this.passive && (seg.flags & (SYN | ACK | RST)) === (SYN | ACK) && seg.seq === this.irs && seqGt(seg.ack, this.sndUna) && seqLe(seg.ack, this.sndNxt)) {
+      // Simultaneous open, RFC 9293 3.5 figure 8 line 6: the peer's SYN,ACK repeats
+      // its SYN (SEG.SEQ = IRS, "old" to the acceptability test below) and
+      // acknowledges ours, so it completes the handshake, as in Linux.
+      this.establishFromSynRcvd(seg, 'rcv SYN,ACK (simultaneous open)');
+      return;
+    }
+
     // First: sequence number acceptability (four cases of 3.10.7.4).
     if (!this.acceptable(seg)) {
       if (this.state === 'TIME_WAIT' && seg.has(FIN) && !seg.has(RST) && !seg.has(SYN) && seqAdd(seg.seq, seg.len) === this.rcvNxt) {
@@ -532,12 +540,7 @@ export class TcpSocket implements TcpSocketEvents {
           // Accept queue full: behave as Linux, ignore the ACK and let the SYN,ACK be retransmitted.
           return;
         }
-        this.rtxTimer.cancel();
-        this.retries = 0;
-        this.setState('ESTABLISHED', 'rcv ACK of SYN');
-        this.updateWindow(seg, true);
-        this.ackAdvance(seg.ack);
-        this.onConnect?.();
+        this.establishFromSynRcvd(seg, 'rcv ACK of SYN');
       } else {
         this.tcp.sendRstFor(seg);
         return;
@@ -551,6 +554,16 @@ export class TcpSocket implements TcpSocketEvents {
 
     // Seventh: segment text; eighth: FIN.
     this.processData(seg);
+  }
+
+  /** SYN_RCVD -> ESTABLISHED: our SYN is acknowledged (RFC 9293 3.10.7.4 "fifth"). */
+  private establishFromSynRcvd(seg: SegmentIn, cause: string): void {
+    this.rtxTimer.cancel();
+    this.retries = 0;
+    this.setState('ESTABLISHED', cause);
+    this.updateWindow(seg, true);
+    this.ackAdvance(seg.ack);
+    this.onConnect?.();
   }
 
   /** RFC 9293 3.10.7.4 "first": the four cases of segment acceptability. */
