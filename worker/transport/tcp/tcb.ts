@@ -231,11 +231,14 @@ export class TcpSocket implements TcpSocketEvents {
 
   /** Reads up to `max` bytes (all that is ready by default). */
   read(max = Infinity): Uint8Array {
-    const before = this.advertisableWindow();
+    // The window as the header can carry it: beyond 65535 << scale, more buffer changes nothing on the wire.
+    const wireMax = 0xffff << this.rcvScale;
+    const before = Math.min(this.advertisableWindow(), wireMax);
     const out = this.recv.read(Math.min(max, this.recv.readable)) as Uint8Array;
-    // RFC 9293 3.8.6.2.2: tell the peer when the window opens enough to matter.
+    // RFC 9293 3.8.6.2.2: tell the peer when the window opens enough to matter
+    // (an update that advertises the same window is just a duplicate ACK, RFC 5681 2).
     if (out.length > 0 && this.synchronized()) {
-      const after = this.advertisableWindow();
+      const after = Math.min(this.advertisableWindow(), wireMax);
       if (after - before >= 2 * this.sendMss || (before < this.sendMss && after >= this.sendMss)) {
         this.ackNow = true;
         this.dispatch();
