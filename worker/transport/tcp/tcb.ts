@@ -597,7 +597,10 @@ export class TcpSocket implements TcpSocketEvents {
       const acked = seqDiff(ack, this.sndUna);
       this.ackAdvance(ack);
       this.onNewAck(acked, seg);
-    } else if (dup) {
+    } else if (dup && !this.persisting) {
+      // While probing a zero window the peer's answers to our probes look like
+      // duplicate ACKs (RFC 5681 2), but they say nothing about loss: no fast
+      // retransmit from them (BSD counts dupacks only with the retransmit timer running).
       this.onDupAck();
     }
     this.updateWindow(seg, false);
