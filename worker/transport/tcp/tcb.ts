@@ -745,6 +745,10 @@ export class TcpSocket implements TcpSocketEvents {
         this.rtxTimer.cancel();
         this.tcp.ctx.timer('stop', 'persist', this.name);
         this.rtt.reset(this.rtt.hasSample ? this.rtt.rto : this.config.initialRtoMs);
+        // A probe byte the peer has not acknowledged was dropped (its window was
+        // zero): resume from SND.UNA so it goes out again with the data after it,
+        // instead of stalling behind Nagle until the retransmission timer.
+        if (seqLt(this.sndUna, this.sndNxt)) this.sndNxt = this.sndUna;
         if (seqGt(this.sndMax, this.sndUna)) this.armRtx();
       }
     }
