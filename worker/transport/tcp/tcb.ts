@@ -32,6 +32,9 @@ import type { Tcp } from './tcp';
 
 const { FIN, SYN, RST, PSH, ACK } = TcpFlag;
 
+/** RFC 6298 5.7: RTO when data starts after a SYN or SYN,ACK was retransmitted without an RTT sample. */
+const RTO_AFTER_SYN_RETRANSMIT = 3000;
+
 /** Linux's TCP_INFO, roughly: a snapshot for the UI and tests. */
 export interface TcpInfo {
   state: TcpState;
@@ -444,12 +447,14 @@ export class TcpSocket implements TcpSocketEvents {
     this.rcvNxt = seqAdd(seg.seq, 1);
     this.negotiate(seg);
     if (seg.has(ACK)) {
+      const synRetransmitted = this.retries > 0;
       this.ackAdvance(seg.ack);
       this.updateWindow(seg, true);
       // SYN,ACK: ESTABLISHED; ACK it (data in the SYN,ACK is processed as in ESTABLISHED).
       this.rtxTimer.cancel();
+      // RFC 6298 5.7: no RTT sample from a retransmitted SYN, so data starts with RTO = 3 s.
+      this.rtt.reset(synRetransmitted ? Math.max(RTO_AFTER_SYN_RETRANSMIT, this.config.initialRtoMs) : this.config.initialRtoMs);
       this.retries = 0;
-      this.rtt.reset();
       this.setState('ESTABLISHED', 'rcv SYN,ACK / snd ACK');
       this.ackNow = true;
       this.onConnect?.();
@@ -562,10 +567,13 @@ export class TcpSocket implements TcpSocketEvents {
   /** SYN_RCVD -> ESTABLISHED: our SYN is acknowledged (RFC 9293 3.10.7.4 "fifth"). */
   private establishFromSynRcvd(seg: SegmentIn, cause: string): void {
     this.rtxTimer.cancel();
+    const synAckRetransmitted = this.retries > 0;
     this.retries = 0;
     this.setState('ESTABLISHED', cause);
     this.updateWindow(seg, true);
     this.ackAdvance(seg.ack);
+    // RFC 6298 5.7: the SYN,ACK was retransmitted and no valid sample came (no timestamp echo): RTO = 3 s.
+    if (synAckRetransmitted && !this.rtt.hasSample) this.rtt.reset(Math.max(RTO_AFTER_SYN_RETRANSMIT, this.config.initialRtoMs));
     this.onConnect?.();
   }
 
