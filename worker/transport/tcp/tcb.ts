@@ -797,6 +797,8 @@ export class TcpSocket implements TcpSocketEvents {
     }
     if (seg.has(FIN)) {
       this.peerFin = seqAdd(seq, dataLen);
+      // A FIN ahead of missing data is an out-of-order segment: a duplicate ACK at once (RFC 5681 4.2).
+      if (this.peerFin !== this.rcvNxt && !this.eof) this.ackNow = true;
       if (this.state === 'TIME_WAIT') {
         // RFC 9293 3.10.7.4 eighth: a retransmitted FIN: ACK it and restart the 2 MSL timer.
         this.ackNow = true;
