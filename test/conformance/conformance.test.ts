@@ -75,4 +75,40 @@ describe('runner self-test: wrong scripts fail with a useful message', () => {
     expect(r.report).toContain('wrong.pkt:3');
     expect(r.report).toContain('ack: sent 1, expected 2');
   });
+
+  const handshake = ['0 listen(8080)', '+0 < S 0:0(0) win 65535 <mss 1460>', '+0 > S. 0:0(0) ack 1 win 65535 <mss 1460>', '+0.1 < . 1:1(0) ack 1 win 65535', '+0 accept() = ok'];
+
+  it('* lines match whenever the event comes, and relative times then count from it', () => {
+    const script = [...handshake, '+0 close()', '+0 > F. 1:1(0) ack 1 win 65535', '* > F. 1:1(0) ack 1 win 65535', '+2 > F. 1:1(0) ack 1 win 65535'];
+    const r = runScriptText(script.join('\n'), 'any.pkt');
+    expect(r.report).toBe('PASS any.pkt');
+  });
+
+  it('--tolerance narrows the window a > line may match in', () => {
+    // The delayed ACK comes 200 ms after the data; the script says 205 ms.
+    const script = [...handshake, '+0 < P. 1:11(10) ack 1 win 65535', '+0.205 > . 1:1(0) ack 11 win 65535'];
+    expect(runScriptText(script.join('\n'), 'loose.pkt').ok).toBe(true);
+    const tight = runScriptText(['--tolerance=2ms', ...script].join('\n'), 'tight.pkt');
+    expect(tight.ok).toBe(false);
+    expect(tight.report).toContain('more than 2 ms before 0.305');
+  });
+
+  it('literal payloads are delivered and read back byte for byte', () => {
+    const script = [...handshake, '+0 < P. 1:6(5) ack 1 win 65535 "hello"', '+0 < P. 6:11(5) ack 1 win 65535', '+0 > . 1:1(0) ack 11 win 65535', '+0 read(5) = 5', '+0 read() = 5'];
+    expect(runScriptText(script.join('\n'), 'literal.pkt').report).toBe('PASS literal.pkt');
+  });
+
+  it('error = none passes while nothing is reported, and a wrong code is named', () => {
+    const ok = [...handshake, '+0 error = none', '+1 error = none'];
+    expect(runScriptText(ok.join('\n'), 'none.pkt').ok).toBe(true);
+    const wrong = [...handshake, '+0.1 < R 1:1(0) win 0', '+0 error = ETIMEDOUT'];
+    const r = runScriptText(wrong.join('\n'), 'wrong-error.pkt');
+    expect(r.report).toContain('the connection reported ECONNRESET at 0.200');
+    expect(r.report).toContain('expected ETIMEDOUT');
+  });
+
+  it('a wrong call result is reported with both values', () => {
+    const r = runScriptText([...handshake, '+0 write(100) = 99'].join('\n'), 'write.pkt');
+    expect(r.report).toContain('write() returned 100, expected = 99');
+  });
 });
