@@ -2,7 +2,9 @@
  * npm run tcptest -- [--trace] <script.pkt | directory>...
  *
  * Runs conformance scripts against the stack on the virtual clock and prints
- * PASS or the failure with a diff for each; exits 1 if any failed. --trace
+ * PASS or the failure with a diff for each; exits 1 if any failed. Scripts
+ * under pending/ and runner-selftest/ must fail (XFAIL; XPASS counts as a
+ * failure), as in conformance.test.ts. --trace
  * prints every segment, call and assertion as it happens, in script syntax
  * (handy when writing a new script).
  */
@@ -28,13 +30,26 @@ function main(argv: string[]): number {
     console.error(`no .pkt scripts in ${paths.join(', ')}`);
     return 2;
   }
+  let passed = 0;
   let failed = 0;
+  let expectedFailures = 0;
   for (const file of files) {
     const result = runScriptFile(file, trace ? { trace: (line) => console.log(`    ${line}`) } : {});
-    console.log(result.report);
-    if (!result.ok) failed++;
+    // pending/ (not implemented yet) and runner-selftest/ (wrong on purpose) must fail.
+    const mustFail = /(^|[\\/])(pending|runner-selftest)[\\/]/.test(file);
+    if (mustFail && !result.ok) {
+      expectedFailures++;
+      console.log(`${result.report.replace(/^FAIL/, 'XFAIL')}`);
+    } else if (mustFail) {
+      failed++;
+      console.log(`XPASS ${file}: expected to fail (pending/ or runner-selftest/); if the engine now does this, move the script out of pending/`);
+    } else {
+      if (result.ok) passed++;
+      else failed++;
+      console.log(result.report);
+    }
   }
-  console.log(`\n${files.length - failed} passed, ${failed} failed (${files.length} scripts)`);
+  console.log(`\n${passed} passed, ${failed} failed${expectedFailures ? `, ${expectedFailures} failed as expected` : ''} (${files.length} scripts)`);
   return failed > 0 ? 1 : 0;
 }
 
