@@ -31,7 +31,7 @@ export interface TcpConfig {
   timeWait: boolean;
   /** How long an orphaned FIN_WAIT_2 waits for the peer's FIN (Linux tcp_fin_timeout 60 s). */
   finWait2TimeoutMs: number;
-  /** SYN retransmissions before connect() fails (Linux tcp_syn_retries 6). */
+  /** SYN retransmissions before connect() fails (Linux tcp_syn_retries 6: gives up after 127 s, where RFC 1122 4.2.3.5 asks for at least 3 minutes). */
   synRetries: number;
   /** SYN-ACK retransmissions before a half-open connection is freed (Linux tcp_synack_retries 5). */
   synAckRetries: number;

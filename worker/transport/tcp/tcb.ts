@@ -32,6 +32,9 @@ import type { Tcp } from './tcp';
 
 const { FIN, SYN, RST, PSH, ACK } = TcpFlag;
 
+/** RFC 6298 5.7: RTO when data starts after a SYN or SYN,ACK was retransmitted without an RTT sample. */
+const RTO_AFTER_SYN_RETRANSMIT = 3000;
+
 /** Linux's TCP_INFO, roughly: a snapshot for the UI and tests. */
 export interface TcpInfo {
   state: TcpState;
@@ -231,11 +234,14 @@ export class TcpSocket implements TcpSocketEvents {
 
   /** Reads up to `max` bytes (all that is ready by default). */
   read(max = Infinity): Uint8Array {
-    const before = this.advertisableWindow();
+    // The window as the header can carry it: beyond 65535 << scale, more buffer changes nothing on the wire.
+    const wireMax = 0xffff << this.rcvScale;
+    const before = Math.min(this.advertisableWindow(), wireMax);
     const out = this.recv.read(Math.min(max, this.recv.readable)) as Uint8Array;
-    // RFC 9293 3.8.6.2.2: tell the peer when the window opens enough to matter.
+    // RFC 9293 3.8.6.2.2: tell the peer when the window opens enough to matter
+    // (an update that advertises the same window is just a duplicate ACK, RFC 5681 2).
     if (out.length > 0 && this.synchronized()) {
-      const after = this.advertisableWindow();
+      const after = Math.min(this.advertisableWindow(), wireMax);
       if (after - before >= 2 * this.sendMss || (before < this.sendMss && after >= this.sendMss)) {
         this.ackNow = true;
         this.dispatch();
@@ -441,12 +447,14 @@ export class TcpSocket implements TcpSocketEvents {
     this.rcvNxt = seqAdd(seg.seq, 1);
     this.negotiate(seg);
     if (seg.has(ACK)) {
+      const synRetransmitted = this.retries > 0;
       this.ackAdvance(seg.ack);
       this.updateWindow(seg, true);
       // SYN,ACK: ESTABLISHED; ACK it (data in the SYN,ACK is processed as in ESTABLISHED).
       this.rtxTimer.cancel();
+      // RFC 6298 5.7: no RTT sample from a retransmitted SYN, so data starts with RTO = 3 s.
+      this.rtt.reset(synRetransmitted ? Math.max(RTO_AFTER_SYN_RETRANSMIT, this.config.initialRtoMs) : this.config.initialRtoMs);
       this.retries = 0;
-      this.rtt.reset();
       this.setState('ESTABLISHED', 'rcv SYN,ACK / snd ACK');
       this.ackNow = true;
       this.onConnect?.();
@@ -469,15 +477,39 @@ export class TcpSocket implements TcpSocketEvents {
     // RFC 7323 5.3 PAWS: a segment older than TS.Recent is a wrapped-around old duplicate.
     if (this.tsOk && o.hasTimestamp && !seg.has(RST) && seqLt(o.tsVal, this.tsRecent)) {
       this.tcp.count('paws');
-      this.ackOutOfWindow();
+      this.ackOutOfWindow(seg);
+      return;
+    }
+
+    if (this.state === 'SYN_RCVD' && this.passive && (seg.flags & (SYN | ACK | RST | FIN)) === SYN && seg.seq === this.irs) {
+      // The peer retransmitted its SYN: our SYN,ACK was lost. 3.10.7.4 answers this
+      // (unacceptable) duplicate with an acknowledgment; the one a SYN_SENT peer can
+      // use is the SYN,ACK itself (it drops a bare ACK, 3.10.7.3 "fifth"), so send it
+      // again, as Linux and FreeBSD do, rather than wait for our retransmission timer.
+      this.sendSyn(true);
+      return;
+    }
+
+    if (this.state === 'SYN_RCVD' && !this.passive && (seg.flags & (SYN | ACK | RST)) === (SYN | ACK) && seg.seq === this.irs && seqGt(seg.ack, this.sndUna) && seqLe(seg.ack, this.sndNxt)) {
+      // Simultaneous open, RFC 9293 3.5 figure 8 line 6: the peer's SYN,ACK repeats
+      // its SYN (SEG.SEQ = IRS, "old" to the acceptability test below) and
+      // acknowledges ours, so it completes the handshake, as in Linux.
+      this.establishFromSynRcvd(seg, 'rcv SYN,ACK (simultaneous open)');
       return;
     }
 
     // First: sequence number acceptability (four cases of 3.10.7.4).
     if (!this.acceptable(seg)) {
+      if (this.state === 'TIME_WAIT' && seg.has(FIN) && !seg.has(RST) && !seg.has(SYN) && seqAdd(seg.seq, seg.len) === this.rcvNxt) {
+        // 3.10.7.4 "eighth", TIME-WAIT: a retransmitted FIN (our last ACK was lost) is
+        // acknowledged and restarts the 2 MSL timeout; being a duplicate, it lands here.
+        this.ackNow = true;
+        this.armCloseTimer(2 * this.config.mslMs, 'time-wait');
+        return;
+      }
       if (!seg.has(RST)) {
         this.tcp.count('out-of-window');
-        this.ackOutOfWindow();
+        this.ackOutOfWindow(seg);
       }
       return;
     }
@@ -504,11 +536,6 @@ export class TcpSocket implements TcpSocketEvents {
 
     // Fourth: SYN in a synchronized state -> challenge ACK (RFC 5961 4.2, RFC 9293 3.10.7.4).
     if (seg.has(SYN)) {
-      if (this.state === 'SYN_RCVD' && this.passive && seg.seq === this.irs) {
-        // A retransmitted SYN: our SYN,ACK was lost. Send it again.
-        this.sendSyn(true);
-        return;
-      }
       this.challengeAck('SYN in a synchronized state');
       return;
     }
@@ -521,12 +548,7 @@ export class TcpSocket implements TcpSocketEvents {
           // Accept queue full: behave as Linux, ignore the ACK and let the SYN,ACK be retransmitted.
           return;
         }
-        this.rtxTimer.cancel();
-        this.retries = 0;
-        this.setState('ESTABLISHED', 'rcv ACK of SYN');
-        this.updateWindow(seg, true);
-        this.ackAdvance(seg.ack);
-        this.onConnect?.();
+        this.establishFromSynRcvd(seg, 'rcv ACK of SYN');
       } else {
         this.tcp.sendRstFor(seg);
         return;
@@ -540,6 +562,19 @@ export class TcpSocket implements TcpSocketEvents {
 
     // Seventh: segment text; eighth: FIN.
     this.processData(seg);
+  }
+
+  /** SYN_RCVD -> ESTABLISHED: our SYN is acknowledged (RFC 9293 3.10.7.4 "fifth"). */
+  private establishFromSynRcvd(seg: SegmentIn, cause: string): void {
+    this.rtxTimer.cancel();
+    const synAckRetransmitted = this.retries > 0;
+    this.retries = 0;
+    this.setState('ESTABLISHED', cause);
+    this.updateWindow(seg, true);
+    this.ackAdvance(seg.ack);
+    // RFC 6298 5.7: the SYN,ACK was retransmitted and no valid sample came (no timestamp echo): RTO = 3 s.
+    if (synAckRetransmitted && !this.rtt.hasSample) this.rtt.reset(Math.max(RTO_AFTER_SYN_RETRANSMIT, this.config.initialRtoMs));
+    this.onConnect?.();
   }
 
   /** RFC 9293 3.10.7.4 "first": the four cases of segment acceptability. */
@@ -570,7 +605,10 @@ export class TcpSocket implements TcpSocketEvents {
       const acked = seqDiff(ack, this.sndUna);
       this.ackAdvance(ack);
       this.onNewAck(acked, seg);
-    } else if (dup) {
+    } else if (dup && !this.persisting) {
+      // While probing a zero window the peer's answers to our probes look like
+      // duplicate ACKs (RFC 5681 2), but they say nothing about loss: no fast
+      // retransmit from them (BSD counts dupacks only with the retransmit timer running).
       this.onDupAck();
     }
     this.updateWindow(seg, false);
@@ -715,6 +753,10 @@ export class TcpSocket implements TcpSocketEvents {
         this.rtxTimer.cancel();
         this.tcp.ctx.timer('stop', 'persist', this.name);
         this.rtt.reset(this.rtt.hasSample ? this.rtt.rto : this.config.initialRtoMs);
+        // A probe byte the peer has not acknowledged was dropped (its window was
+        // zero): resume from SND.UNA so it goes out again with the data after it,
+        // instead of stalling behind Nagle until the retransmission timer.
+        if (seqLt(this.sndUna, this.sndNxt)) this.sndNxt = this.sndUna;
         if (seqGt(this.sndMax, this.sndUna)) this.armRtx();
       }
     }
@@ -755,6 +797,8 @@ export class TcpSocket implements TcpSocketEvents {
     }
     if (seg.has(FIN)) {
       this.peerFin = seqAdd(seq, dataLen);
+      // A FIN ahead of missing data is an out-of-order segment: a duplicate ACK at once (RFC 5681 4.2).
+      if (this.peerFin !== this.rcvNxt && !this.eof) this.ackNow = true;
       if (this.state === 'TIME_WAIT') {
         // RFC 9293 3.10.7.4 eighth: a retransmitted FIN: ACK it and restart the 2 MSL timer.
         this.ackNow = true;
@@ -1166,9 +1210,17 @@ export class TcpSocket implements TcpSocketEvents {
   /**
    * RFC 9293 3.10.7.4 says to ACK an unacceptable segment; like Linux
    * (tcp_invalid_ratelimit, 500 ms) we do it at most twice a second per
-   * connection, so two confused peers cannot ping-pong ACKs forever.
+   * connection for segments that occupy no sequence space (pure ACKs), so two
+   * confused peers cannot ping-pong ACKs forever. A segment with data or FIN
+   * is not part of such a loop and is always answered (Linux's
+   * tcp_oow_rate_limited exempts them too): a duplicate means our ACK was
+   * lost, and the sender needs another one.
    */
-  private ackOutOfWindow(): void {
+  private ackOutOfWindow(seg: SegmentIn): void {
+    if (seg.len > 0 && !seg.has(SYN)) {
+      this.ackNow = true;
+      return;
+    }
     const now = this.tcp.ctx.now;
     if (now - this.lastOowAck < 500) return;
     this.lastOowAck = now;

@@ -265,8 +265,16 @@ export class Tcp implements ProtocolHandler {
 
   // ---- shared state ----
 
+  /**
+   * Replaces the RFC 6528 generator when set: the conformance runner fixes our
+   * ISN this way to script sequence-number wrap-around (RFC 9293 3.4). Never
+   * set in the app.
+   */
+  isnSource: ((s: TcpSocket) => number) | undefined;
+
   /** @internal RFC 6528 ISN for a connection. */
   isn(s: TcpSocket): number {
+    if (this.isnSource) return this.isnSource(s) >>> 0;
     return this.isnGen.isn(this.ctx.now, s.localAddr, s.localPort, s.remoteAddr, s.remotePort);
   }
 
