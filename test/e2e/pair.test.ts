@@ -63,6 +63,35 @@ describe.skipIf(!canNetns)('two browsers over WebRTC', () => {
     await a.screenshot({ path: join(ARTIFACTS, 'pair-alice.png'), fullPage: true });
     await b.screenshot({ path: join(ARTIFACTS, 'pair-bob.png'), fullPage: true });
 
+    // 10% loss and 20 ms delay on both directions, each set in its own tab (the peer's card shows it).
+    for (const [page, me] of [
+      [a, 'alice'],
+      [b, 'bob'],
+    ] as const) {
+      const card = page.locator(`.direction[data-host=${me}]`);
+      await card.locator('.sections summary', { hasText: 'Delay' }).click();
+      await card.getByRole('spinbutton', { name: 'Delay', exact: true }).fill('20');
+      await card.locator('.sections summary', { hasText: 'Loss' }).click();
+      await card.getByRole('spinbutton', { name: 'Loss', exact: true }).fill('10');
+      await expect.poll(() => card.locator('.sections summary', { hasText: 'Loss' }).textContent()).toContain('10 % random');
+    }
+    await expect.poll(() => a.locator('.direction[data-host=bob] .sections summary', { hasText: 'Loss' }).textContent(), { timeout: 5_000 }).toContain('10 % random');
+
+    // 1 MB from alice to bob's echo service and back, checked byte for byte, through 10% loss each way.
+    const bulk = a.locator('.bulk');
+    await bulk.locator('button[type=submit]').click();
+    await expect.poll(() => bulk.locator('.bulk-result').textContent(), { timeout: 120_000 }).toContain('1,048,576 bytes echoed back byte-exact');
+    expect(await bulk.locator('.bulk-result').getAttribute('data-ok')).toBe('true');
+    expect(Number(await bulk.locator('.bulk-result').getAttribute('data-retransmits'))).toBeGreaterThan(0);
+    // The connection went through the closing states and now waits out 2 MSL.
+    const row = a.locator('.connections tr[data-host=alice]', { hasText: '10.0.0.2:7' });
+    await expect.poll(() => row.getAttribute('data-state'), { timeout: 10_000 }).toBe('TIME_WAIT');
+    expect(await row.locator('.trail').textContent()).toMatch(/ESTABLISHED.*FIN_WAIT_1.*FIN_WAIT_2.*TIME_WAIT|ESTABLISHED.*FIN_WAIT_1.*TIME_WAIT/);
+    await a.locator('.bulk').scrollIntoViewIfNeeded();
+    await a.screenshot({ path: join(ARTIFACTS, 'pair-bulk-alice.png') });
+    await a.locator('.connections').scrollIntoViewIfNeeded();
+    await a.screenshot({ path: join(ARTIFACTS, 'pair-connections-alice.png') });
+
     // B reloads: it rejoins the room with its token, keeps host 2 (bob), and the pair reconnects.
     await b.reload();
     await expect.poll(() => b.getByTestId('me-name').textContent().catch(() => ''), { timeout: 20_000 }).toBe('bob');
@@ -74,5 +103,5 @@ describe.skipIf(!canNetns)('two browsers over WebRTC', () => {
     expect(errors).toEqual([]);
     await ctxA.close();
     await ctxB.close();
-  }, 120_000);
+  }, 240_000);
 });
