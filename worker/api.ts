@@ -6,6 +6,7 @@
  * Plain data only crosses the boundary: numbers, strings, arrays, Uint8Arrays.
  */
 
+import * as Comlink from 'comlink';
 import type { WallClock, DriverState } from './sim/driver';
 import type { PingEvent, PingSummary } from './net/ping';
 import type { TraceEvent } from './trace/events';
@@ -112,7 +113,8 @@ export function createApi(io: ApiIo): WiretabApi {
     if (batch.length > 0 && listener) {
       const out = batch;
       batch = [];
-      listener(out);
+      const packed = packFrames(out);
+      listener(packed.buffer ? Comlink.transfer(packed.events, [packed.buffer]) : packed.events);
     }
     if (socketBatch.length > 0 && socketListener) {
       const out = socketBatch;
@@ -232,4 +234,31 @@ export function handlePageMessage(lab: Lab, data: unknown): void {
   if (m.type === 'carrier' && typeof m.up === 'boolean') lab.setCarrier(m.up);
   else if (m.type === 'drained' && typeof m.bytes === 'number') lab.reportDrained(m.bytes);
   else if (m.type === 'dropped' && typeof m.count === 'number' && (m.reason === 'busy' || m.reason === 'down')) lab.reportDropped(m.count, m.reason);
+}
+
+/**
+ * A batch's frames copied into one ArrayBuffer that can be transferred to the
+ * page: one copy and one transfer per batch instead of a structured clone of
+ * every frame. Frame events are shallow copies whose `frame` views that buffer
+ * (the stack's own events and frames are left alone: the frame store keeps them).
+ */
+export function packFrames(events: TraceEvent[]): { events: TraceEvent[]; buffer: ArrayBuffer | undefined } {
+  let total = 0;
+  for (const e of events) if (e.type === 'frame') total += e.frame.length;
+  if (total === 0) return { events, buffer: undefined };
+  const buffer = new ArrayBuffer(total);
+  const bytes = new Uint8Array(buffer);
+  let at = 0;
+  const out: TraceEvent[] = new Array(events.length);
+  for (let i = 0; i < events.length; i++) {
+    const e = events[i]!;
+    if (e.type !== 'frame') {
+      out[i] = e;
+      continue;
+    }
+    bytes.set(e.frame, at);
+    out[i] = { ...e, frame: bytes.subarray(at, at + e.frame.length) };
+    at += e.frame.length;
+  }
+  return { events: out, buffer };
 }

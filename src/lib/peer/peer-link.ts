@@ -104,7 +104,7 @@ export class PeerLink {
       this.handed = this.drainedReported = 0;
       const ch = (this.peer as unknown as { _channel: RTCDataChannel | null })._channel;
       if (ch) {
-        ch.bufferedAmountLowThreshold = this.maxBuffered / 4;
+        ch.bufferedAmountLowThreshold = this.maxBuffered / 2;
         ch.addEventListener('bufferedamountlow', () => this.reportDrained());
       }
       this.setStatus({ frames: 'open' });

@@ -217,24 +217,34 @@ export class LabState {
   }
 
   private onBatch(batch: TraceEvent[]): void {
-    const rows: LogRow[] = [];
+    // Only the newest LOG_ROWS rows can be shown, so only those are summarised: at
+    // thousands of frames a second the rest would cost the page (which also relays
+    // the frames) for nothing.
+    const listed: TraceEvent[] = [];
+    let seen = 0;
     for (const e of batch) {
       if (e.type === 'frame') {
         // In solo mode every frame is sent by one host and received by the other: list it once, when sent.
         // In a pairing the peer's frames are only seen arriving: list both directions.
         if (e.dir !== 'tx' && this.mode === 'solo') continue;
-        this.framesSeen++;
-        const s = summarizeFrame(e.frame);
-        rows.push({ key: this.nextKey++, t: e.t, host: e.host, kind: e.dir, frameId: e.id, ...s });
+        seen++;
+        listed.push(e);
       } else if (e.type === 'fate') {
         if (e.frameId !== undefined) this.markFate(`${e.host}:${e.frameId}`, { fate: e.fate, delayMs: e.delayMs });
       } else if (e.type === 'drop') {
-        rows.push({ key: this.nextKey++, t: e.t, host: e.host, kind: 'drop', protocol: e.layer, source: '', destination: '', info: `${e.reason}: ${e.detail}` });
+        listed.push(e);
       }
+    }
+    if (seen > 0) this.framesSeen += seen;
+    const rows: LogRow[] = [];
+    for (let i = Math.max(0, listed.length - LOG_ROWS); i < listed.length; i++) {
+      const e = listed[i]!;
+      if (e.type === 'frame') rows.push({ key: this.nextKey++, t: e.t, host: e.host, kind: e.dir, frameId: e.id, ...summarizeFrame(e.frame) });
+      else if (e.type === 'drop') rows.push({ key: this.nextKey++, t: e.t, host: e.host, kind: 'drop', protocol: e.layer, source: '', destination: '', info: `${e.reason}: ${e.detail}` });
     }
     for (const l of this.listeners) l(batch);
     if (rows.length === 0) return;
-    const next = this.log.concat(rows);
+    const next = rows.length >= LOG_ROWS ? rows : this.log.concat(rows);
     this.log = next.length > LOG_ROWS ? next.slice(next.length - LOG_ROWS) : next;
   }
 
