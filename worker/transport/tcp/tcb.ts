@@ -469,7 +469,7 @@ export class TcpSocket implements TcpSocketEvents {
     // RFC 7323 5.3 PAWS: a segment older than TS.Recent is a wrapped-around old duplicate.
     if (this.tsOk && o.hasTimestamp && !seg.has(RST) && seqLt(o.tsVal, this.tsRecent)) {
       this.tcp.count('paws');
-      this.ackOutOfWindow();
+      this.ackOutOfWindow(seg);
       return;
     }
 
@@ -477,7 +477,13 @@ export class TcpSocket implements TcpSocketEvents {
     if (!this.acceptable(seg)) {
       if (!seg.has(RST)) {
         this.tcp.count('out-of-window');
-        this.ackOutOfWindow();
+        // A resent copy of the last segment we acknowledged (our ACK was lost) refreshes TS.Recent, so the
+        // ACK echoes the resend, not the original: Linux (tcp_sequence accepts end >= rcv_wup, then
+        // tcp_replace_ts_recent); without it the peer's RTT sample would include its whole RTO.
+        if (this.tsOk && o.hasTimestamp && seg.dataLen > 0 && seqLe(seg.seq, this.lastAckSent) && seqGe(seqAdd(seg.seq, seg.len), this.lastAckSent) && seqGe(o.tsVal, this.tsRecent)) {
+          this.tsRecent = o.tsVal;
+        }
+        this.ackOutOfWindow(seg);
       }
       return;
     }
@@ -617,14 +623,19 @@ export class TcpSocket implements TcpSocketEvents {
       this.sendBuf.ackTo(dataAcked);
       this.dataBase = seqAdd(this.dataBase, dataAcked);
     }
-    // RTT: from the timestamp echo when timestamps are on (RFC 7323 4), else from the timed segment (Karn).
-    if (this.tsOk && this.lastSegEcr !== 0) {
-      this.rtt.sampleFromTimestamp(this.tsNow() - this.lastSegEcr);
-      this.rttTiming = false;
-    } else if (this.rttTiming && seqGe(ack, this.rttSeq)) {
+    // RTT: the timed segment when this ACK covers it (Karn-safe: timing stops at any retransmission), else
+    // the timestamp echo (RFC 7323 4). Linux prefers the first too (tcp_ack_update_rtt): an echo can be
+    // older than the transmission the ACK answers (the receiver echoes TS.Recent, RFC 7323 4.3), which
+    // inflates the sample when ACKs were lost.
+    // An echo from before the last timeout is ambiguous the way Karn's rule means (it may answer the
+    // original of data the timeout resent), so it is not used until the data outstanding then is acknowledged.
+    if (this.rttTiming && seqGe(ack, this.rttSeq)) {
       this.rtt.sample(this.tcp.ctx.now - this.rttTime);
       this.rttTiming = false;
+    } else if (this.tsOk && this.lastSegEcr !== 0 && (this.tsRtoMark === undefined || seqGe(this.lastSegEcr, this.tsRtoMark))) {
+      this.rtt.sampleFromTimestamp(this.tsNow() - this.lastSegEcr);
     }
+    if (this.tsRtoMark !== undefined && seqGe(ack, this.recover)) this.tsRtoMark = undefined;
     this.sndUna = ack;
     if (seqLt(this.dataBase, this.sndUna) && this.sendBuf.length === 0) this.dataBase = this.sndUna;
     this.retries = 0;
@@ -639,6 +650,9 @@ export class TcpSocket implements TcpSocketEvents {
       this.armRtx();
     }
   }
+
+  /** Our TSval when the retransmission timer last fired, while data sent before it is outstanding. */
+  private tsRtoMark: number | undefined;
 
   /** The TSecr of the segment being processed (0 if none), captured by the layer. */
   private lastSegEcr = 0;
@@ -1071,6 +1085,7 @@ export class TcpSocket implements TcpSocketEvents {
     this.recover = this.sndMax; // RFC 6582 4.1: no fast retransmit for this window's losses
     this.rtt.backoff();
     this.rttTiming = false; // Karn
+    if (this.tsOk) this.tsRtoMark = this.tsNow();
     this.cwndEvent('RTO');
     // Go back: resend from the first unacknowledged byte.
     this.sndNxt = this.sndUna;
@@ -1166,9 +1181,16 @@ export class TcpSocket implements TcpSocketEvents {
   /**
    * RFC 9293 3.10.7.4 says to ACK an unacceptable segment; like Linux
    * (tcp_invalid_ratelimit, 500 ms) we do it at most twice a second per
-   * connection, so two confused peers cannot ping-pong ACKs forever.
+   * connection, so two confused peers cannot ping-pong ACKs forever. As in
+   * Linux (tcp_oow_rate_limited), segments carrying data are exempt: they are
+   * not part of an ACK loop, and a resend whose original arrived (its ACK was
+   * lost) must be answered or the sender times out again.
    */
-  private ackOutOfWindow(): void {
+  private ackOutOfWindow(seg: SegmentIn): void {
+    if (seg.dataLen > 0 && !seg.has(SYN)) {
+      this.ackNow = true;
+      return;
+    }
     const now = this.tcp.ctx.now;
     if (now - this.lastOowAck < 500) return;
     this.lastOowAck = now;
