@@ -147,7 +147,7 @@ export class TcpSocket implements TcpSocketEvents {
   tsOk = false;
   private tsRecent = 0;
   private lastAckSent = 0;
-  private readonly tsOffset: number;
+  private tsOffset: number;
 
   // buffers
   private readonly sendBuf: SendBuffer;
@@ -409,6 +409,51 @@ export class TcpSocket implements TcpSocketEvents {
     this.sendSyn(true);
     this.rtxKind = 'synack';
     this.armRtx();
+  }
+
+  /**
+   * @internal The ACK of a SYN-cookie SYN,ACK arrived at a listener whose cookie
+   * checked out (syncookie.ts): the connection starts ESTABLISHED with what the
+   * cookie and the echoed timestamp remember (MSS from the table, window scale
+   * and SACK only with timestamps). The caller then passes the ACK to input(),
+   * like any other segment, for whatever data it carries.
+   */
+  openFromCookie(seg: SegmentIn, listener: NonNullable<TcpSocket['listener']>, c: { mss: number; wscale: number; sackOk: boolean; tsOffset: number }): void {
+    const cfg = this.config;
+    this.passive = true;
+    this.listener = listener;
+    this.setEndpoints(seg.dst, seg.dstPort, seg.src, seg.srcPort);
+    this.state = 'LISTEN';
+    this.irs = seqAdd(seg.seq, -1);
+    this.rcvNxt = seg.seq;
+    this.iss = seqAdd(seg.ack, -1);
+    this.startSequence();
+    this.sndUna = this.sndNxt;
+    this.sb.reset(this.sndUna);
+    this.recover = this.sndUna;
+    this.peerMss = c.mss;
+    this.tsOk = cfg.timestamps && seg.opts.hasTimestamp;
+    if (this.tsOk) {
+      this.tsOffset = c.tsOffset;
+      this.tsRecent = seg.opts.tsVal;
+    }
+    this.sackOk = cfg.sack && this.tsOk && c.sackOk;
+    if (cfg.windowScaling && this.tsOk && c.wscale >= 0) this.sndScale = c.wscale;
+    else {
+      this.sndScale = 0;
+      this.rcvScale = 0;
+    }
+    this.sendMss = Math.max(64, Math.min(this.peerMss, this.ourMss) - (this.tsOk ? 12 : 0));
+    this.cc = createCongestionControl(cfg.congestionControl, this.sendMss, cfg.initialWindow);
+    this.sndWnd = seg.wnd << this.sndScale;
+    this.maxSndWnd = this.sndWnd;
+    this.sndWl1 = seg.seq;
+    this.sndWl2 = seg.ack;
+    // What our SYN,ACK advertised (unscaled, RFC 7323 2.2), and the ACK it drew.
+    this.rcvAdvRight = seqAdd(this.rcvNxt, Math.min(cfg.receiveBuffer, 0xffff));
+    this.lastAckSent = this.rcvNxt;
+    this.lastHeard = this.tcp.ctx.now;
+    this.setState('ESTABLISHED', 'rcv ACK with a valid SYN cookie');
   }
 
   /** SND.UNA = ISS; the recovery variables start there too (a stale 0 would compare as "ahead" of half the ISNs). */
