@@ -74,7 +74,7 @@ export class NewReno implements CongestionControl {
     this.cwnd = initialWindow * mss;
   }
 
-  onAck(acked: number): void {
+  onAck(acked: number, _now: number, _srtt: number): void {
     if (this.cwnd < this.ssthresh) {
       this.cwnd = slowStart(this.cwnd, acked, this.mss);
       return;
@@ -87,7 +87,7 @@ export class NewReno implements CongestionControl {
     }
   }
 
-  onCongestionEvent(flightSize: number): void {
+  onCongestionEvent(flightSize: number, _now: number): void {
     // RFC 5681 3.2 step 2 (eq. 4).
     this.ssthresh = Math.max(Math.floor(flightSize / 2), 2 * this.mss);
     this.caBytes = 0;
@@ -200,7 +200,7 @@ export class Cubic implements CongestionControl {
     this.w = w;
   }
 
-  onCongestionEvent(flightSize: number): void {
+  onCongestionEvent(flightSize: number, _now: number): void {
     this.reduce(flightSize);
   }
 
