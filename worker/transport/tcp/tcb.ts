@@ -647,10 +647,12 @@ export class TcpSocket implements TcpSocketEvents {
     const wnd = Math.max(0, seqDiff(this.rcvAdvRight, this.rcvNxt));
     const len = seg.len;
     const seq = seg.seq;
-    const inWnd = (x: number) => seqLe(this.rcvNxt, x) && seqLt(x, seqAdd(this.rcvNxt, wnd));
-    if (len === 0) return wnd === 0 ? seq === this.rcvNxt : inWnd(seq);
+    // RCV.NXT =< x < RCV.NXT + RCV.WND, as an offset from RCV.NXT (no closure: this runs for every segment).
+    const first = seqDiff(seq, this.rcvNxt);
+    if (len === 0) return wnd === 0 ? first === 0 : first >= 0 && first < wnd;
     if (wnd === 0) return false;
-    return inWnd(seq) || inWnd(seqAdd(seq, len - 1));
+    const last = first + len - 1;
+    return (first >= 0 && first < wnd) || (last >= 0 && last < wnd);
   }
 
   /** Fifth step in the synchronized states. Returns false when the segment must be dropped. */
@@ -880,6 +882,7 @@ export class TcpSocket implements TcpSocketEvents {
         continue;
       }
       if (seqLe(right, this.sndUna)) {
+        // A D-SACK (RFC 2883), or a stale block of an ACK overtaken by a later one.
         this.tcp.count('dsack');
         continue;
       }
