@@ -65,7 +65,11 @@ export interface TcpConfig {
   timestamps: boolean;
   /** RFC 7323 window scaling. */
   windowScaling: boolean;
-  /** SYN cookies when the SYN backlog is full. */
+  /**
+   * SYN cookies (RFC 4987 3.6, syncookie.ts) when a listener's SYN backlog is
+   * full. Default off, so a SYN flood visibly fills the backlog and drops SYNs
+   * in a lesson; Linux's default (net.ipv4.tcp_syncookies = 1) is on.
+   */
   synCookies: boolean;
   /** RFC 5961 7: challenge ACKs per second (Linux tcp_challenge_ack_limit 1000). */
   challengeAckLimit: number;
