@@ -169,7 +169,7 @@ export interface FateEvent {
 /** TCP connection events (worker/transport/tcp). `conn` names the connection: "10.0.0.1:49152>10.0.0.2:80". */
 export type TcpEvent =
   | { type: 'tcp'; t: number; host: string; conn: string; what: 'state'; from: string; to: string; cause: string }
-  | { type: 'tcp'; t: number; host: string; conn: string; what: 'retransmit'; cause: 'rto' | 'dupack' | 'partial-ack' | 'syn' | 'probe' | 'keepalive'; seq: number; len: number }
+  | { type: 'tcp'; t: number; host: string; conn: string; what: 'retransmit'; cause: 'rto' | 'dupack' | 'partial-ack' | 'sack' | 'syn' | 'probe' | 'keepalive'; seq: number; len: number }
   | { type: 'tcp'; t: number; host: string; conn: string; what: 'error'; code: string; detail: string }
   | { type: 'tcp'; t: number; host: string; conn: string; what: 'cwnd'; cwnd: number; ssthresh: number; cause: string };
 

@@ -23,7 +23,7 @@ function snapshot(host: string, conn: string, patch: Partial<ConnectionSnapshot>
     sendMss: 1460, cwnd: 14600, ssthresh: 0x7fffffff, flightSize: 0, srtt: 1.2, rttvar: 0.5, rto: 200, inRecovery: false, dupAcks: 0,
     sndScale: 0, rcvScale: 0, sackOk: true, tsOk: true, sendQueued: 0, recvQueued: 0, outOfOrder: 0, retransmits: 0, segsOut: 0, segsIn: 0,
     timer: undefined, ...patch,
-  };
+  } as ConnectionSnapshot; // the congestion and scoreboard details are not used by the book
 }
 
 describe('ConnectionBook', () => {

@@ -44,14 +44,32 @@ export interface TcpConfig {
   maxRtoMs: number;
   /** Initial window in segments: RFC 6928 / Linux: 10. */
   initialWindow: number;
+  /**
+   * How cwnd grows and shrinks (congestion.ts): 'newreno' (RFC 5681, the
+   * default: the textbook algorithm, easiest to follow in a lesson) or 'cubic'
+   * (RFC 9438, Linux's default).
+   */
   congestionControl: CongestionControlName;
-  /** RFC 2018 selective acknowledgements. */
+  /** RFC 2018 selective acknowledgements; with both ends agreeing, loss recovery is RFC 6675's (else NewReno, RFC 6582). */
   sack: boolean;
+  /**
+   * Keep the SACK scoreboard across a retransmission timeout. RFC 2018 8 (and
+   * RFC 6675 5.1, which does not change it) says a sender SHOULD forget SACK
+   * information on an RTO, since the receiver may have reneged: that is the
+   * default, false. Linux keeps it (tcp_enter_loss clears it only when it saw
+   * reneging), which saves resending SACKed data after a timeout; we detect
+   * reneging either way (SND.UNA landing inside a SACKed range).
+   */
+  rtoKeepsSack: boolean;
   /** RFC 7323 timestamps (RTTM and PAWS). */
   timestamps: boolean;
   /** RFC 7323 window scaling. */
   windowScaling: boolean;
-  /** SYN cookies when the SYN backlog is full. */
+  /**
+   * SYN cookies (RFC 4987 3.6, syncookie.ts) when a listener's SYN backlog is
+   * full. Default off, so a SYN flood visibly fills the backlog and drops SYNs
+   * in a lesson; Linux's default (net.ipv4.tcp_syncookies = 1) is on.
+   */
   synCookies: boolean;
   /** RFC 5961 7: challenge ACKs per second (Linux tcp_challenge_ack_limit 1000). */
   challengeAckLimit: number;
@@ -82,6 +100,7 @@ export const DEFAULT_TCP_CONFIG: TcpConfig = {
   initialWindow: 10,
   congestionControl: 'newreno',
   sack: true,
+  rtoKeepsSack: false,
   timestamps: true,
   windowScaling: true,
   synCookies: false,

@@ -9,9 +9,11 @@
  * - timers: retransmission (RTO, SYN, persist), delayed ACK, keepalive, and
  *   TIME_WAIT / FIN_WAIT_2, all on the injected scheduler and all traced.
  *
- * Congestion control is NewReno (RFC 5681, RFC 6582, RFC 3042 limited transmit).
- * Not yet here: SACK-based loss recovery (RFC 6675; we send SACK blocks and
- * parse the peer's), CUBIC, SYN cookies, urgent data.
+ * Loss recovery: with SACK negotiated, RFC 6675 (scoreboard.ts: IsLost,
+ * SetPipe, NextSeg; SACK-guided retransmission after an RTO too); without it,
+ * NewReno (RFC 6582, RFC 3042 limited transmit). How the window grows and
+ * shrinks is congestion.ts's (NewReno RFC 5681 or CUBIC RFC 9438).
+ * Not yet here: urgent data.
  */
 
 import { formatIpv4, type Ipv4Addr } from '../../wire/addr';
@@ -24,8 +26,10 @@ import type { Timer } from '../../sim/scheduler';
 import { HEADROOM } from '../../net/ipv4';
 import { SocketError } from '../udp';
 import { Assembler } from './assembler';
+import { createCongestionControl, type CongestionControl, type CongestionSnapshot } from './congestion';
 import { DEFAULT_TCP_CONFIG, windowScaleFor, type TcpConfig, type TcpState } from './config';
 import { RttEstimator } from './rtt';
+import { DUP_THRESH, Scoreboard } from './scoreboard';
 import type { SegmentIn } from './segment';
 import { SendBuffer } from './send-buffer';
 import type { Tcp } from './tcp';
@@ -34,6 +38,9 @@ const { FIN, SYN, RST, PSH, ACK } = TcpFlag;
 
 /** RFC 6298 5.7: RTO when data starts after a SYN or SYN,ACK was retransmitted without an RTT sample. */
 const RTO_AFTER_SYN_RETRANSMIT = 3000;
+
+/** Why data was sent again: timeout, NewReno fast retransmit / partial ACK, or RFC 6675 SACK recovery. */
+type RetransmitCause = 'rto' | 'dupack' | 'partial-ack' | 'sack';
 
 /** Linux's TCP_INFO, roughly: a snapshot for the UI and tests. */
 export interface TcpInfo {
@@ -51,6 +58,20 @@ export interface TcpInfo {
   cwnd: number;
   ssthresh: number;
   flightSize: number;
+  /** Congestion control state (NewReno or CUBIC). */
+  cc: CongestionSnapshot;
+  /** Loss recovery as Linux names it: open, disorder (duplicate ACKs below the threshold), recovery (fast recovery), loss (after an RTO). */
+  caState: 'open' | 'disorder' | 'recovery' | 'loss';
+  /** Outstanding data believed in the network: RFC 6675 pipe with SACK, else FlightSize. */
+  pipe: number;
+  /** The sender's SACK scoreboard: ranges of [sndUna, sndMax) the peer has SACKed, in sequence order. */
+  sacked: Array<[number, number]>;
+  /** End of the lost prefix: un-SACKed data below it is considered lost (RFC 6675 IsLost). */
+  lostEnd: number;
+  /** RFC 6675 RecoveryPoint / RFC 6582 recover (exclusive end): recovery ends when sndUna reaches it. */
+  recoveryPoint: number;
+  /** RFC 6675 HighRxt (exclusive end of the highest retransmission in this recovery). */
+  highRxt: number;
   srtt: number;
   rttvar: number;
   rto: number;
@@ -129,7 +150,7 @@ export class TcpSocket implements TcpSocketEvents {
   tsOk = false;
   private tsRecent = 0;
   private lastAckSent = 0;
-  private readonly tsOffset: number;
+  private tsOffset: number;
 
   // buffers
   private readonly sendBuf: SendBuffer;
@@ -148,14 +169,30 @@ export class TcpSocket implements TcpSocketEvents {
   private passive = false;
   private wantWritable = false;
 
-  // congestion control (RFC 5681, RFC 6582)
-  cwnd = 0;
-  ssthresh = 0x7fffffff;
+  // congestion control (congestion.ts) and loss recovery (RFC 6582 without SACK, RFC 6675 with)
+  cc: CongestionControl;
   dupAcks = 0;
+  /** Fast recovery (RFC 6582 / RFC 6675). */
   inRecovery = false;
+  /** Recovering after an RTO with SACK (RFC 6675 5.1; Linux's TCP_CA_Loss): retransmits what is not SACKed until SND.UNA reaches `recover`. */
+  inLoss = false;
+  /** RFC 6582 "recover" / RFC 6675 RecoveryPoint, as an exclusive end (HighData + 1). */
   private recover = 0;
-  private caBytes = 0;
   private lossEpisode = false;
+  /** The peer's SACK information (RFC 6675 scoreboard). */
+  private readonly sb = new Scoreboard();
+
+  get cwnd(): number {
+    return this.cc.cwnd;
+  }
+
+  set cwnd(bytes: number) {
+    this.cc.cwnd = bytes;
+  }
+
+  get ssthresh(): number {
+    return this.cc.ssthresh;
+  }
 
   // RTT (RFC 6298, Karn)
   readonly rtt: RttEstimator;
@@ -197,6 +234,7 @@ export class TcpSocket implements TcpSocketEvents {
     this.sendBuf = new SendBuffer(c.sendBuffer);
     this.recv = new Assembler(c.receiveBuffer, { maxBlocks: c.maxOutOfOrderBlocks });
     this.rtt = new RttEstimator({ initialRto: c.initialRtoMs, minRto: c.minRtoMs, maxRto: c.maxRtoMs });
+    this.cc = createCongestionControl(c.congestionControl, this.sendMss, c.initialWindow);
     const s = tcp.ctx.scheduler;
     this.rtxTimer = s.timer(() => this.onRetransmitTimer(), 'tcp rto');
     this.delackTimer = s.timer(() => this.onDelayedAck(), 'tcp delayed ack');
@@ -315,6 +353,13 @@ export class TcpSocket implements TcpSocketEvents {
       cwnd: this.cwnd,
       ssthresh: this.ssthresh,
       flightSize: this.flightSize,
+      cc: this.cc.snapshot(),
+      caState: this.inLoss ? 'loss' : this.inRecovery ? 'recovery' : this.dupAcks > 0 || this.sb.count > 0 ? 'disorder' : 'open',
+      pipe: this.sackOk ? this.sb.pipe(this.sndUna, this.sndMax, this.sendMss) : this.flightSize,
+      sacked: this.sb.ranges(),
+      lostEnd: this.sb.lostEnd(this.sndUna, this.sendMss, this.sndMax),
+      recoveryPoint: this.recover,
+      highRxt: this.sb.highRxt,
       srtt: this.rtt.srtt,
       rttvar: this.rtt.rttvar,
       rto: this.rtt.rto,
@@ -344,10 +389,7 @@ export class TcpSocket implements TcpSocketEvents {
   openActive(localAddr: Ipv4Addr, localPort: number, remoteAddr: Ipv4Addr, remotePort: number): void {
     this.setEndpoints(localAddr, localPort, remoteAddr, remotePort);
     this.iss = this.tcp.isn(this);
-    this.sndUna = this.iss;
-    this.sndNxt = seqAdd(this.iss, 1);
-    this.sndMax = this.sndNxt;
-    this.dataBase = this.sndNxt;
+    this.startSequence();
     this.setState('SYN_SENT', 'connect: snd SYN');
     this.sendSyn(false);
     this.rtxKind = 'syn';
@@ -364,10 +406,7 @@ export class TcpSocket implements TcpSocketEvents {
     this.rcvNxt = seqAdd(seg.seq, 1);
     this.negotiate(seg);
     this.iss = this.tcp.isn(this);
-    this.sndUna = this.iss;
-    this.sndNxt = seqAdd(this.iss, 1);
-    this.sndMax = this.sndNxt;
-    this.dataBase = this.sndNxt;
+    this.startSequence();
     this.sndWnd = seg.wnd; // never scaled in a SYN (RFC 7323 2.2)
     this.maxSndWnd = this.sndWnd;
     this.sndWl1 = seg.seq;
@@ -376,6 +415,61 @@ export class TcpSocket implements TcpSocketEvents {
     this.sendSyn(true);
     this.rtxKind = 'synack';
     this.armRtx();
+  }
+
+  /**
+   * @internal The ACK of a SYN-cookie SYN,ACK arrived at a listener whose cookie
+   * checked out (syncookie.ts): the connection starts ESTABLISHED with what the
+   * cookie and the echoed timestamp remember (MSS from the table, window scale
+   * and SACK only with timestamps). The caller then passes the ACK to input(),
+   * like any other segment, for whatever data it carries.
+   */
+  openFromCookie(seg: SegmentIn, listener: NonNullable<TcpSocket['listener']>, c: { mss: number; wscale: number; sackOk: boolean; tsOffset: number }): void {
+    const cfg = this.config;
+    this.passive = true;
+    this.listener = listener;
+    this.setEndpoints(seg.dst, seg.dstPort, seg.src, seg.srcPort);
+    this.state = 'LISTEN';
+    this.irs = seqAdd(seg.seq, -1);
+    this.rcvNxt = seg.seq;
+    this.iss = seqAdd(seg.ack, -1);
+    this.startSequence();
+    this.sndUna = this.sndNxt;
+    this.sb.reset(this.sndUna);
+    this.recover = this.sndUna;
+    this.peerMss = c.mss;
+    this.tsOk = cfg.timestamps && seg.opts.hasTimestamp;
+    if (this.tsOk) {
+      this.tsOffset = c.tsOffset;
+      this.tsRecent = seg.opts.tsVal;
+    }
+    this.sackOk = cfg.sack && this.tsOk && c.sackOk;
+    if (cfg.windowScaling && this.tsOk && c.wscale >= 0) this.sndScale = c.wscale;
+    else {
+      this.sndScale = 0;
+      this.rcvScale = 0;
+    }
+    this.sendMss = Math.max(64, Math.min(this.peerMss, this.ourMss) - (this.tsOk ? 12 : 0));
+    this.cc = createCongestionControl(cfg.congestionControl, this.sendMss, cfg.initialWindow);
+    this.sndWnd = seg.wnd << this.sndScale;
+    this.maxSndWnd = this.sndWnd;
+    this.sndWl1 = seg.seq;
+    this.sndWl2 = seg.ack;
+    // What our SYN,ACK advertised (unscaled, RFC 7323 2.2), and the ACK it drew.
+    this.rcvAdvRight = seqAdd(this.rcvNxt, Math.min(cfg.receiveBuffer, 0xffff));
+    this.lastAckSent = this.rcvNxt;
+    this.lastHeard = this.tcp.ctx.now;
+    this.setState('ESTABLISHED', 'rcv ACK with a valid SYN cookie');
+  }
+
+  /** SND.UNA = ISS; the recovery variables start there too (a stale 0 would compare as "ahead" of half the ISNs). */
+  private startSequence(): void {
+    this.sndUna = this.iss;
+    this.sndNxt = seqAdd(this.iss, 1);
+    this.sndMax = this.sndNxt;
+    this.dataBase = this.sndNxt;
+    this.recover = this.iss;
+    this.sb.reset(this.iss);
   }
 
   private setEndpoints(localAddr: Ipv4Addr, localPort: number, remoteAddr: Ipv4Addr, remotePort: number): void {
@@ -409,7 +503,7 @@ export class TcpSocket implements TcpSocketEvents {
     // RFC 9293 3.7.1 / RFC 6691: the MSS counts neither IP nor TCP options; subtract the TS option we will always carry.
     this.sendMss = Math.max(64, Math.min(this.peerMss, this.ourMss) - (this.tsOk ? 12 : 0));
     // RFC 5681 3.1 / RFC 6928: initial window.
-    this.cwnd = this.config.initialWindow * this.sendMss;
+    this.cc = createCongestionControl(this.config.congestionControl, this.sendMss, this.config.initialWindow);
   }
 
   // ================= arrival (RFC 9293 3.10.7) =================
@@ -509,6 +603,12 @@ export class TcpSocket implements TcpSocketEvents {
       }
       if (!seg.has(RST)) {
         this.tcp.count('out-of-window');
+        // A resent copy of the last segment we acknowledged (our ACK was lost) refreshes TS.Recent, so the
+        // ACK echoes the resend, not the original: Linux (tcp_sequence accepts end >= rcv_wup, then
+        // tcp_replace_ts_recent); without it the peer's RTT sample would include its whole RTO.
+        if (this.tsOk && o.hasTimestamp && seg.dataLen > 0 && seqLe(seg.seq, this.lastAckSent) && seqGe(seqAdd(seg.seq, seg.len), this.lastAckSent) && seqGe(o.tsVal, this.tsRecent)) {
+          this.tsRecent = o.tsVal;
+        }
         this.ackOutOfWindow(seg);
       }
       return;
@@ -582,10 +682,12 @@ export class TcpSocket implements TcpSocketEvents {
     const wnd = Math.max(0, seqDiff(this.rcvAdvRight, this.rcvNxt));
     const len = seg.len;
     const seq = seg.seq;
-    const inWnd = (x: number) => seqLe(this.rcvNxt, x) && seqLt(x, seqAdd(this.rcvNxt, wnd));
-    if (len === 0) return wnd === 0 ? seq === this.rcvNxt : inWnd(seq);
+    // RCV.NXT =< x < RCV.NXT + RCV.WND, as an offset from RCV.NXT (no closure: this runs for every segment).
+    const first = seqDiff(seq, this.rcvNxt);
+    if (len === 0) return wnd === 0 ? first === 0 : first >= 0 && first < wnd;
     if (wnd === 0) return false;
-    return inWnd(seq) || inWnd(seqAdd(seq, len - 1));
+    const last = first + len - 1;
+    return (first >= 0 && first < wnd) || (last >= 0 && last < wnd);
   }
 
   /** Fifth step in the synchronized states. Returns false when the segment must be dropped. */
@@ -601,16 +703,16 @@ export class TcpSocket implements TcpSocketEvents {
       this.sndNxt = ack;
     }
     const dup = this.isDuplicateAck(seg);
-    if (seqGt(ack, this.sndUna)) {
-      const acked = seqDiff(ack, this.sndUna);
-      this.ackAdvance(ack);
-      this.onNewAck(acked, seg);
-    } else if (dup && !this.persisting) {
-      // While probing a zero window the peer's answers to our probes look like
-      // duplicate ACKs (RFC 5681 2), but they say nothing about loss: no fast
-      // retransmit from them (BSD counts dupacks only with the retransmit timer running).
-      this.onDupAck();
-    }
+    const acked = seqGt(ack, this.sndUna) ? seqDiff(ack, this.sndUna) : 0;
+    if (acked > 0) this.ackAdvance(ack);
+    // While probing a zero window the peer's answers to our probes look like
+    // duplicate ACKs (RFC 5681 2), but they say nothing about loss: no fast
+    // retransmit from them (BSD counts dupacks only with the retransmit timer running).
+    const probeAnswer = acked === 0 && this.persisting;
+    if (this.sackOk) {
+      if (!probeAnswer) this.onAckSack(seg, acked);
+    } else if (acked > 0) this.onNewAck(acked, seg);
+    else if (dup && !probeAnswer) this.onDupAck();
     this.updateWindow(seg, false);
 
     switch (this.state) {
@@ -655,14 +757,19 @@ export class TcpSocket implements TcpSocketEvents {
       this.sendBuf.ackTo(dataAcked);
       this.dataBase = seqAdd(this.dataBase, dataAcked);
     }
-    // RTT: from the timestamp echo when timestamps are on (RFC 7323 4), else from the timed segment (Karn).
-    if (this.tsOk && this.lastSegEcr !== 0) {
-      this.rtt.sampleFromTimestamp(this.tsNow() - this.lastSegEcr);
-      this.rttTiming = false;
-    } else if (this.rttTiming && seqGe(ack, this.rttSeq)) {
+    // RTT: the timed segment when this ACK covers it (Karn-safe: timing stops at any retransmission), else
+    // the timestamp echo (RFC 7323 4). Linux prefers the first too (tcp_ack_update_rtt): an echo can be
+    // older than the transmission the ACK answers (the receiver echoes TS.Recent, RFC 7323 4.3), which
+    // inflates the sample when ACKs were lost.
+    // An echo from before the last timeout is ambiguous the way Karn's rule means (it may answer the
+    // original of data the timeout resent), so it is not used until the data outstanding then is acknowledged.
+    if (this.rttTiming && seqGe(ack, this.rttSeq)) {
       this.rtt.sample(this.tcp.ctx.now - this.rttTime);
       this.rttTiming = false;
+    } else if (this.tsOk && this.lastSegEcr !== 0 && (this.tsRtoMark === undefined || seqGe(this.lastSegEcr, this.tsRtoMark))) {
+      this.rtt.sampleFromTimestamp(this.tsNow() - this.lastSegEcr);
     }
+    if (this.tsRtoMark !== undefined && seqGe(ack, this.recover)) this.tsRtoMark = undefined;
     this.sndUna = ack;
     if (seqLt(this.dataBase, this.sndUna) && this.sendBuf.length === 0) this.dataBase = this.sndUna;
     this.retries = 0;
@@ -677,6 +784,9 @@ export class TcpSocket implements TcpSocketEvents {
       this.armRtx();
     }
   }
+
+  /** Our TSval when the retransmission timer last fired, while data sent before it is outstanding. */
+  private tsRtoMark: number | undefined;
 
   /** The TSecr of the segment being processed (0 if none), captured by the layer. */
   private lastSegEcr = 0;
@@ -706,17 +816,8 @@ export class TcpSocket implements TcpSocketEvents {
     }
     this.dupAcks = 0;
     this.lossEpisode = false;
-    if (this.cwnd < this.ssthresh) {
-      // Slow start (RFC 5681 3.1 eq. 2, RFC 3465 L = 2 SMSS).
-      this.cwnd += Math.min(acked, 2 * mss);
-    } else {
-      // Congestion avoidance: one SMSS per window of data acknowledged (RFC 5681 3.1 eq. 3, byte counting).
-      this.caBytes += acked;
-      if (this.caBytes >= this.cwnd) {
-        this.caBytes -= this.cwnd;
-        this.cwnd += mss;
-      }
-    }
+    // Slow start or congestion avoidance (congestion.ts).
+    this.cc.onAck(acked, this.tcp.ctx.now, this.rtt.srtt);
   }
 
   /** A duplicate ACK: fast retransmit on the third (RFC 5681 3.2), limited transmit before (RFC 3042). */
@@ -727,9 +828,9 @@ export class TcpSocket implements TcpSocketEvents {
       this.cwnd += mss; // inflate: another segment has left the network
       return;
     }
-    if (this.dupAcks === 3 && seqGt(this.sndUna, this.recover - 1) ) {
+    if (this.dupAcks === DUP_THRESH && seqGe(this.sndUna, this.recover)) {
       // RFC 6582 4.1: only when this loss is past the last recovery point.
-      this.ssthresh = Math.max(Math.floor(this.flightSize / 2), 2 * mss);
+      this.cc.onCongestionEvent(this.flightSize, this.tcp.ctx.now);
       this.recover = this.sndMax;
       this.inRecovery = true;
       this.retransmitFirst('dupack');
@@ -737,6 +838,140 @@ export class TcpSocket implements TcpSocketEvents {
       this.cwndEvent('fast retransmit');
       this.armRtx();
     }
+  }
+
+  // ---------- SACK-based loss recovery (RFC 6675) ----------
+
+  /**
+   * RFC 6675 5: every ACK on a connection that negotiated SACK. `acked` is how
+   * far SND.UNA just moved (0 for none). Retransmissions happen in sendDataSack,
+   * which dispatch() calls after this.
+   */
+  private onAckSack(seg: SegmentIn, acked: number): void {
+    const now = this.tcp.ctx.now;
+    if (acked > 0) this.lossEpisode = false;
+    // The cumulative ACK first: a SND.UNA inside a SACKed range means the receiver reneged.
+    if (this.sb.advance(this.sndUna)) this.onSackReneging();
+    const newlySacked = seg.opts.sackCount > 0 ? this.sackUpdate(seg) : 0;
+    if (this.inLoss) {
+      // After an RTO: slow start, resending what is neither acknowledged nor SACKed (RFC 6675 5.1).
+      if (acked > 0) this.cc.onAck(acked, now, this.rtt.srtt);
+      if (seqLt(this.sndUna, this.recover)) return;
+      this.inLoss = false;
+      this.dupAcks = 0;
+      this.cwndEvent('RTO recovery done');
+      acked = 0;
+    } else if (this.inRecovery) {
+      // (B) an ACK below RecoveryPoint: Update() is done; SetPipe() and (C) run in sendDataSack.
+      if (seqLt(this.sndUna, this.recover)) return;
+      // (A) RecoveryPoint is acknowledged: recovery ends with cwnd = ssthresh; the scoreboard above SND.UNA is kept.
+      this.inRecovery = false;
+      this.dupAcks = 0;
+      this.cwndEvent('SACK recovery done');
+      acked = 0;
+    }
+    // RFC 6675 5: a cumulative ACK resets DupAcks; an ACK that SACKs new data is a duplicate ACK (RFC 6675 2).
+    if (acked > 0) {
+      this.dupAcks = 0;
+      this.cc.onAck(acked, now, this.rtt.srtt);
+    }
+    if (newlySacked > 0) this.dupAcks++;
+    if (!seqGt(this.sndMax, this.sndUna) || seqLt(this.sndUna, this.recover)) return;
+    // (1) DupThresh duplicate ACKs, or (2) IsLost(HighACK + 1): enter loss recovery. Like Linux, IsLost is
+    // checked on every ACK, so losses left when a recovery ends start the next one without waiting for more SACKs.
+    if (this.dupAcks >= DUP_THRESH || (this.sb.count > 0 && this.sb.isLost(this.sndUna, this.sndUna, this.sendMss, this.sndMax))) {
+      this.enterSackRecovery();
+    }
+  }
+
+  /** RFC 6675 5 step (4). */
+  private enterSackRecovery(): void {
+    const sb = this.sb;
+    this.recover = this.sndMax; // (4.1) RecoveryPoint = HighData
+    this.cc.onCongestionEvent(this.flightSize, this.tcp.ctx.now); // (4.2) ssthresh = cwnd = FlightSize / 2 (or CUBIC's beta)
+    this.cwnd = this.ssthresh;
+    this.inRecovery = true;
+    this.cwndEvent('fast retransmit (SACK)');
+    // (4.3) retransmit the segment at HighACK + 1; HighRxt = RescueRxt = its end.
+    let end = seqAdd(this.sndUna, this.segmentLimit());
+    if (sb.count > 0 && seqLt(sb.start(0), end)) end = sb.start(0);
+    if (seqGt(end, this.sndMax)) end = this.sndMax;
+    this.resend(this.sndUna, end, 'sack');
+    sb.highRxt = end;
+    sb.rescueRxt = end;
+    sb.rescueSent = true;
+    this.armRtx();
+    // (4.4) SetPipe and (4.5) step (C) happen in sendDataSack.
+  }
+
+  /**
+   * RFC 6675 Update() with the blocks of this ACK, validated first: a block must
+   * lie within SND.UNA..SND.MAX (RFC 2018 / RFC 6675 5); a block wholly below
+   * the cumulative ACK is a D-SACK (RFC 2883) and is only counted. Returns the
+   * bytes SACKed for the first time.
+   */
+  private sackUpdate(seg: SegmentIn): number {
+    const o = seg.opts;
+    const b = o.sackBlocks;
+    let added = 0;
+    for (let k = 0; k < o.sackCount; k++) {
+      let left = b[2 * k];
+      const right = b[2 * k + 1];
+      if (!seqLt(left, right) || seqGt(right, this.sndMax) || seqDiff(right, left) > this.maxSndWnd + this.sendMss) {
+        this.tcp.count('sack-invalid');
+        continue;
+      }
+      if (seqLe(right, this.sndUna)) {
+        // A D-SACK (RFC 2883), or a stale block of an ACK overtaken by a later one.
+        this.tcp.count('dsack');
+        continue;
+      }
+      // RFC 2883 4: a first block inside the second reports a duplicate above the ACK; adding it changes nothing.
+      if (k === 0 && o.sackCount > 1 && seqGe(left, b[2]) && seqLe(right, b[3])) this.tcp.count('dsack');
+      if (seqLt(left, this.sndUna)) left = this.sndUna;
+      added += this.sb.add(left, right, this.sndUna);
+    }
+    return added;
+  }
+
+  /**
+   * The receiver discarded data it had SACKed (RFC 2018 8 allows it; our own
+   * assembler does when its block table is full). Forget the scoreboard and,
+   * as Linux does (tcp_check_sack_reneging), let the retransmission timer fire
+   * soon (half an RTT, at least 10 ms): the RTO recovery resends from SND.UNA.
+   */
+  private onSackReneging(): void {
+    this.sb.clear();
+    this.tcp.count('sack-reneging');
+    const ctx = this.tcp.ctx;
+    if (ctx.tracing) ctx.emit({ type: 'tcp', t: ctx.now, host: ctx.hostName, conn: this.name, what: 'error', code: 'sack-reneging', detail: `the peer acknowledged ${this.sndUna} but had SACKed data from there: it discarded SACKed data` });
+    if (this.persisting) return;
+    const deadline = ctx.now + Math.max(this.rtt.srtt / 2, 10);
+    if (!this.rtxTimer.armed || this.rtxTimer.deadline! > deadline) {
+      this.rtxTimer.set(deadline);
+      ctx.timer('start', this.rtxKind, this.name, deadline);
+    }
+  }
+
+  /**
+   * Resends [seq, end) (data, plus the FIN if the range covers it) as a
+   * retransmission. With SACK the range comes from NextSeg (RFC 6675 4).
+   */
+  private resend(seq: number, end: number, cause: RetransmitCause): void {
+    let dataEnd = end;
+    let fin = false;
+    if (this.finQueued && seqGt(this.sndMax, this.finSeq) && seqLe(seq, this.finSeq) && seqGt(end, this.finSeq)) {
+      fin = true;
+      dataEnd = this.finSeq;
+    }
+    const offset = seqDiff(seq, this.dataBase);
+    const len = Math.min(seqDiff(dataEnd, seq), this.sendBuf.length - offset);
+    if (offset < 0 || (len <= 0 && !fin)) return;
+    this.emit(seq, ACK | (fin ? FIN : 0), offset, Math.max(0, len));
+    this.retransmits++;
+    this.rttTiming = false; // Karn
+    this.traceRetransmit(cause, seq, Math.max(0, len));
+    if (!this.rtxTimer.armed) this.armRtx(); // RFC 6298 5.1
   }
 
   /** SND.WND update (RFC 9293 3.10.7.4 fifth, "If SND.UNA =< SEG.ACK =< SND.NXT"). */
@@ -853,49 +1088,98 @@ export class TcpSocket implements TcpSocketEvents {
   }
 
   private sendData(): void {
+    if (this.sackOk) return this.sendDataSack();
     const mss = this.segmentLimit();
     for (;;) {
-      const offset = seqDiff(this.sndNxt, this.dataBase); // where SND.NXT is in the send buffer
-      const avail = this.sendBuf.length - Math.max(0, offset);
-      const finPending = this.finQueued && seqLe(this.sndNxt, this.finSeq) && !this.finAcked();
-      if (avail <= 0 && !finPending) return;
       // Limited transmit (RFC 3042): two extra segments on the first two duplicate ACKs.
       const bonus = !this.inRecovery && this.dupAcks > 0 && this.dupAcks < 3 ? this.dupAcks * mss : 0;
-      const wnd = Math.min(this.sndWnd, this.cwnd + bonus);
-      const usable = wnd - this.flightSize;
-      if (avail > 0 && this.sndWnd === 0 && this.flightSize === 0) {
-        this.startPersist();
-        return;
-      }
-      let len = Math.max(0, Math.min(avail, mss, usable));
-      if (avail > 0 && len === 0) return; // window full
-      // Sender silly-window avoidance and Nagle (RFC 9293 3.7.4, 3.8.6.2.1).
-      if (len > 0 && len < mss && len < avail) {
-        if (len < this.maxSndWnd / 2) return; // wait for a bigger window
-      }
-      if (len > 0 && len < mss && len === avail && this.config.nagle && this.flightSize > 0 && !this.finQueued) return;
-      const fin = finPending && len === avail;
-      if (len === 0 && !fin) return;
-      if (fin && seqGt(this.sndNxt, this.finSeq)) return;
-      const seq = this.sndNxt;
-      const retransmission = seqLt(seq, this.sndMax);
-      this.emit(seq, ACK | (len > 0 && len === avail ? PSH : 0) | (fin ? FIN : 0), Math.max(0, offset), len);
-      if (retransmission) {
-        this.retransmits++;
-        this.traceRetransmit(this.retransmitCause, seq, len);
-      } else if (!this.rttTiming && len > 0) {
-        this.rttTiming = true;
-        this.rttSeq = seqAdd(seq, len);
-        this.rttTime = this.tcp.ctx.now;
-      }
-      this.sndNxt = seqAdd(seq, len + (fin ? 1 : 0));
-      if (seqGt(this.sndNxt, this.sndMax)) this.sndMax = this.sndNxt;
-      if (!this.rtxTimer.armed) this.armRtx();
-      if (fin) return;
+      const usable = Math.min(this.sndWnd, this.cwnd + bonus) - this.flightSize;
+      if (this.sendNext(usable, mss) <= 0) return;
     }
   }
 
-  private retransmitCause: 'rto' | 'dupack' | 'partial-ack' = 'rto';
+  /**
+   * With SACK: outside recovery, as without, except that SACKed and lost data
+   * do not count against cwnd (RFC 6675 5 step 3: limited transmit by pipe);
+   * in fast recovery and after an RTO, RFC 6675 step (C): while cwnd - pipe >=
+   * 1 SMSS, send what NextSeg() picks: lost holes (1), new data (2), other
+   * holes (3), one rescue (4).
+   */
+  private sendDataSack(): void {
+    const mss = this.segmentLimit();
+    const sb = this.sb;
+    const una = this.sndUna;
+    let pipe = sb.pipe(una, this.sndMax, this.sendMss);
+    if (!this.inRecovery && !this.inLoss) {
+      for (;;) {
+        const n = this.sendNext(Math.min(this.sndWnd - this.flightSize, this.cwnd - pipe), mss);
+        if (n <= 0) return;
+        pipe += n;
+      }
+    }
+    while (this.cwnd - pipe >= this.sendMss) {
+      let rule = sb.nextSeg(una, this.sndMax, mss, false, false);
+      if (rule === 0) {
+        const n = this.sendNext(Math.min(this.sndWnd - this.flightSize, this.cwnd - pipe), mss);
+        if (n > 0) {
+          pipe += n; // (C.3, C.4)
+          continue;
+        }
+        rule = sb.nextSeg(una, this.sndMax, mss, true, this.inRecovery);
+        if (rule === 0) return;
+      }
+      const start = sb.segStart;
+      const end = sb.segEnd;
+      this.resend(start, end, this.inLoss ? 'rto' : 'sack');
+      if (rule === 4) {
+        sb.rescueRxt = this.recover; // RescueRxt = RecoveryPoint; HighRxt unchanged
+        sb.rescueSent = true;
+      } else sb.highRxt = end; // (C.2)
+      pipe += seqDiff(end, start); // (C.4)
+    }
+  }
+
+  /**
+   * Sends the segment at SND.NXT if `usable` bytes of window allow it and Nagle
+   * and sender SWS avoidance agree (RFC 9293 3.7.4, 3.8.6.2.1); returns the
+   * sequence space it took (0: nothing sent).
+   */
+  private sendNext(usable: number, mss: number): number {
+    const offset = seqDiff(this.sndNxt, this.dataBase); // where SND.NXT is in the send buffer
+    const avail = this.sendBuf.length - Math.max(0, offset);
+    const finPending = this.finQueued && seqLe(this.sndNxt, this.finSeq) && !this.finAcked();
+    if (avail <= 0 && !finPending) return 0;
+    if (avail > 0 && this.sndWnd === 0 && this.flightSize === 0) {
+      this.startPersist();
+      return 0;
+    }
+    const len = Math.max(0, Math.min(avail, mss, usable));
+    if (avail > 0 && len === 0) return 0; // window full
+    if (len > 0 && len < mss && len < avail) {
+      if (len < this.maxSndWnd / 2) return 0; // wait for a bigger window
+    }
+    if (len > 0 && len < mss && len === avail && this.config.nagle && this.flightSize > 0 && !this.finQueued) return 0;
+    const fin = finPending && len === avail;
+    if (len === 0 && !fin) return 0;
+    if (fin && seqGt(this.sndNxt, this.finSeq)) return 0;
+    const seq = this.sndNxt;
+    const retransmission = seqLt(seq, this.sndMax);
+    this.emit(seq, ACK | (len > 0 && len === avail ? PSH : 0) | (fin ? FIN : 0), Math.max(0, offset), len);
+    if (retransmission) {
+      this.retransmits++;
+      this.traceRetransmit(this.retransmitCause, seq, len);
+    } else if (!this.rttTiming && len > 0) {
+      this.rttTiming = true;
+      this.rttSeq = seqAdd(seq, len);
+      this.rttTime = this.tcp.ctx.now;
+    }
+    this.sndNxt = seqAdd(seq, len + (fin ? 1 : 0));
+    if (seqGt(this.sndNxt, this.sndMax)) this.sndMax = this.sndNxt;
+    if (!this.rtxTimer.armed) this.armRtx();
+    return len + (fin ? 1 : 0);
+  }
+
+  private retransmitCause: RetransmitCause = 'rto';
 
   /** Resends the first unacknowledged segment (fast retransmit, partial ACK). */
   private retransmitFirst(cause: 'dupack' | 'partial-ack'): void {
@@ -1106,20 +1390,32 @@ export class TcpSocket implements TcpSocketEvents {
     }
     if (this.retries > this.config.maxRetries) return this.fail('ETIMEDOUT', `Connection timed out: ${this.config.maxRetries} retransmissions went unanswered.`);
     // RFC 5681 3.1 eq. 4: ssthresh once per loss episode; cwnd to one segment (the loss window).
-    if (!this.lossEpisode) this.ssthresh = Math.max(Math.floor(this.flightSize / 2), 2 * this.sendMss);
+    this.cc.onRto(this.flightSize, ctx.now, !this.lossEpisode);
     this.lossEpisode = true;
-    this.cwnd = this.sendMss;
-    this.caBytes = 0;
     this.inRecovery = false;
     this.dupAcks = 0;
-    this.recover = this.sndMax; // RFC 6582 4.1: no fast retransmit for this window's losses
+    // RFC 6582 4.1 / RFC 6675 5.1: RecoveryPoint = HighData; no fast recovery for this window's losses.
+    this.recover = this.sndMax;
     this.rtt.backoff();
     this.rttTiming = false; // Karn
+    if (this.tsOk) this.tsRtoMark = this.tsNow();
     this.cwndEvent('RTO');
-    // Go back: resend from the first unacknowledged byte.
-    this.sndNxt = this.sndUna;
     this.retransmitCause = 'rto';
     this.armRtx();
+    if (this.sackOk) {
+      // RFC 6675 5.1: every un-SACKed octet outstanding is lost; resend those from SND.UNA on, in
+      // slow start, skipping what the peer SACKs. RFC 2018 8 says to forget the SACKs held so far
+      // (the receiver may have reneged); Linux keeps them unless it saw reneging (config rtoKeepsSack).
+      if (!this.config.rtoKeepsSack) this.sb.clear();
+      this.sb.highRxt = this.sndUna;
+      this.sb.lostMark = this.sndMax;
+      this.sb.rescueSent = false;
+      this.inLoss = true;
+      this.sendData();
+      return;
+    }
+    // Go back: resend from the first unacknowledged byte.
+    this.sndNxt = this.sndUna;
     this.sendData();
     if (this.flightSize === 0 && this.finQueued && !this.finAcked()) this.sendData();
   }
@@ -1263,7 +1559,7 @@ export class TcpSocket implements TcpSocketEvents {
     if (ctx.tracing) ctx.emit({ type: 'tcp', t: ctx.now, host: ctx.hostName, conn: this.name, what: 'cwnd', cwnd: this.cwnd, ssthresh: this.ssthresh, cause });
   }
 
-  private traceRetransmit(cause: 'rto' | 'dupack' | 'partial-ack' | 'syn' | 'probe' | 'keepalive', seq: number, len: number): void {
+  private traceRetransmit(cause: RetransmitCause | 'syn' | 'probe' | 'keepalive', seq: number, len: number): void {
     const ctx = this.tcp.ctx;
     ctx.counters.inc('tcp', 'retransmits');
     if (ctx.tracing) ctx.emit({ type: 'tcp', t: ctx.now, host: ctx.hostName, conn: this.name, what: 'retransmit', cause, seq, len });

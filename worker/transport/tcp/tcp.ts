@@ -1,8 +1,9 @@
 /**
  * The TCP layer of a host: demultiplexes segments to connections and
  * listeners, answers segments for nobody with RST (RFC 9293 3.10.7.1), and
- * owns what connections share: the ISN generator (RFC 6528), ephemeral ports,
- * the challenge-ACK rate limit (RFC 5961 7) and host-wide defaults.
+ * owns what connections share: the ISN generator (RFC 6528), the SYN-cookie
+ * key (RFC 4987 3.6), ephemeral ports, the challenge-ACK rate limit (RFC 5961 7)
+ * and host-wide defaults.
  */
 
 import { formatIpv4, type Ipv4Addr } from '../../wire/addr';
@@ -15,9 +16,10 @@ import type { StackContext } from '../../trace/context';
 import { HEADROOM, type Ipv4Layer, type IpRxInfo, type ProtocolHandler } from '../../net/ipv4';
 import type { IcmpErrorInfo } from '../../net/icmp';
 import { EPHEMERAL_HIGH, EPHEMERAL_LOW, SocketError } from '../udp';
-import { DEFAULT_TCP_CONFIG, type TcpConfig } from './config';
+import { DEFAULT_TCP_CONFIG, windowScaleFor, type TcpConfig } from './config';
 import { IsnGenerator } from './isn';
 import { SegmentIn } from './segment';
+import { COOKIE_MAX_AGE, COOKIE_MSS_TABLE, COOKIE_TICK_MS, SynCookies, cookieTsVal, decodeCookieTs } from './syncookie';
 import { TcpSocket } from './tcb';
 
 const { SYN, RST, ACK } = TcpFlag;
@@ -30,13 +32,21 @@ export class TcpListener {
   /** Called when a connection is ready to accept(). */
   onConnection: (() => void) | undefined;
   closed = false;
+  /** SYNs dropped because the SYN backlog was full (without SYN cookies). */
   synDrops = 0;
+  /** SYN,ACKs sent with a cookie instead of state, and connections made from returning cookies. */
+  cookiesSent = 0;
+  cookiesAccepted = 0;
+  /** ACKs at this listener whose cookie did not check out (forged, stale, or no cookie at all). */
+  cookiesRejected = 0;
+  /** When the SYN backlog last overflowed: cookies are checked only for a while after (Linux tcp_synq_no_recent_overflow). */
+  private lastOverflow = -Infinity;
 
   constructor(
     private readonly tcp: Tcp,
     readonly port: number,
     readonly backlog: number,
-    readonly config: Partial<TcpConfig>,
+    readonly config: TcpConfig,
   ) {}
 
   /** The next established connection, if any. */
@@ -63,8 +73,17 @@ export class TcpListener {
   /** @internal A SYN for this port (RFC 9293 3.10.7.2). */
   syn(seg: SegmentIn): void {
     if (this.halfOpen.size >= this.backlog) {
-      // The SYN queue is full: drop (a SYN flood's goal); SYN cookies are not implemented yet.
+      this.lastOverflow = this.tcp.ctx.now;
+      if (this.config.synCookies) {
+        // RFC 4987 3.6: answer without keeping state; the ISN carries what the ACK needs.
+        this.cookiesSent++;
+        this.tcp.count('syncookies-sent');
+        this.tcp.sendSynCookie(seg, this.config);
+        return;
+      }
+      // The SYN queue is full: drop (a SYN flood's goal).
       this.synDrops++;
+      this.tcp.count('syn-backlog-drops');
       this.tcp.ctx.drop('tcp', 'socket-queue-full', `SYN backlog of port ${this.port} is full (${this.backlog}); SYN from ${formatIpv4(seg.src)}:${seg.srcPort} dropped`, seg.frameId);
       return;
     }
@@ -72,6 +91,46 @@ export class TcpListener {
     this.halfOpen.add(s);
     this.tcp.register(s, seg.src, seg.dstPort, seg.srcPort);
     s.openPassive(seg, this);
+  }
+
+  /**
+   * @internal An ACK for this listener (no connection matched): with SYN cookies
+   * on and a recent overflow, the ACK of a cookie SYN,ACK makes the connection.
+   * Returns false when the ACK is not a valid cookie (the caller answers RST).
+   */
+  cookieAck(seg: SegmentIn): boolean {
+    const now = this.tcp.ctx.now;
+    if (!this.config.synCookies || now - this.lastOverflow > COOKIE_MAX_AGE * COOKIE_TICK_MS) return false;
+    const index = this.tcp.cookies.check(now, seg.dst, seg.dstPort, seg.src, seg.srcPort, seqAdd(seg.seq, -1), seqAdd(seg.ack, -1));
+    const ts = seg.opts.hasTimestamp && this.config.timestamps ? decodeCookieTs(seg.opts.tsEcr) : undefined;
+    if (index < 0 || (ts && ts.wscale > 14)) {
+      this.cookiesRejected++;
+      this.tcp.count('syncookies-failed');
+      return false;
+    }
+    if (this.ready.length >= this.backlog) {
+      // Accept queue full: drop the ACK, as Linux does; the peer will resend it.
+      this.tcp.ctx.drop('tcp', 'socket-queue-full', `accept queue of port ${this.port} is full (${this.backlog}); cookie ACK from ${formatIpv4(seg.src)}:${seg.srcPort} dropped`, seg.frameId);
+      return true;
+    }
+    this.cookiesAccepted++;
+    this.tcp.count('syncookies-recv');
+    const s = new TcpSocket(this.tcp, this.config);
+    this.tcp.register(s, seg.src, seg.dstPort, seg.srcPort);
+    this.ready.push(s);
+    s.openFromCookie(seg, this, {
+      mss: COOKIE_MSS_TABLE[index],
+      wscale: ts ? ts.wscale : -1,
+      sackOk: ts ? ts.sackOk : false,
+      tsOffset: this.tcp.cookies.tsOffset(seg.dst, seg.dstPort, seg.src, seg.srcPort),
+    });
+    // As after a SYN_RCVD handshake: the application hears of the connection before its first data.
+    this.onConnection?.();
+    if (s.state !== 'CLOSED') {
+      s.noteEcr(seg);
+      s.input(seg);
+    }
+    return true;
   }
 
   /** @internal the handshake completed; false when the accept queue is full. */
@@ -97,6 +156,8 @@ export class Tcp implements ProtocolHandler {
   private readonly conns = new Map<number, Map<number, TcpSocket>>();
   private readonly listeners = new Map<number, TcpListener>();
   private readonly isnGen: IsnGenerator;
+  /** @internal The SYN-cookie key and hashes (RFC 4987 3.6). */
+  readonly cookies: SynCookies;
   private readonly ephemeralRng;
   private readonly view = new TcpView();
   private readonly seg = new SegmentIn();
@@ -112,6 +173,7 @@ export class Tcp implements ProtocolHandler {
   ) {
     this.config = { ...DEFAULT_TCP_CONFIG, ...config };
     this.isnGen = new IsnGenerator(ctx.rng.fork('tcp-isn'));
+    this.cookies = new SynCookies(ctx.rng.fork('tcp-syncookie'));
     this.ephemeralRng = ctx.rng.fork('tcp-ephemeral');
     this.challengeTokens = this.config.challengeAckLimit;
     ip.register(IpProtocol.TCP, this);
@@ -209,7 +271,10 @@ export class Tcp implements ProtocolHandler {
     if (l && !l.closed) {
       // RFC 9293 3.10.7.2 LISTEN: RST ignored; ACK answered with RST; SYN opens.
       if (seg.has(RST)) return;
-      if (seg.has(ACK)) return this.sendRstFor(seg);
+      if (seg.has(ACK)) {
+        if (!seg.has(SYN) && l.cookieAck(seg)) return;
+        return this.sendRstFor(seg);
+      }
       if (seg.has(SYN)) {
         ctx.counters.inc('tcp', 'delivered');
         return l.syn(seg);
@@ -261,6 +326,57 @@ export class Tcp implements ProtocolHandler {
     put16(frame, o + TCP.CHECKSUM, checksum(frame, o, TCP.MIN_HEADER_LEN, pseudoHeaderSum(seg.dst, seg.src, IpProtocol.TCP, TCP.MIN_HEADER_LEN)));
     this.count('rst-sent');
     this.output(frame, TCP.MIN_HEADER_LEN, seg.dst, seg.src);
+  }
+
+  /**
+   * A SYN,ACK for a SYN that found the backlog full, its ISN a SYN cookie
+   * (syncookie.ts); no state is kept. Options in Linux's order: MSS, then with
+   * timestamps SACK_PERM (or NOP,NOP) and TS, then NOP,WS; without timestamps
+   * only MSS, since nothing else could be remembered.
+   */
+  sendSynCookie(seg: SegmentIn, config: TcpConfig): void {
+    const o = seg.opts;
+    const now = this.ctx.now;
+    const ts = config.timestamps && o.hasTimestamp;
+    const sack = ts && config.sack && o.sackPermitted;
+    const ws = ts && config.windowScaling && o.wscale >= 0;
+    const ourMss = config.mss ?? this.ip.mtuFor(seg.src) + 20 - 40;
+    const peerMss = o.mss > 0 ? o.mss : 536;
+    const iss = this.cookies.make(now, seg.dst, seg.dstPort, seg.src, seg.srcPort, seg.seq, SynCookies.mssIndex(peerMss));
+    const optLen = 4 + (ts ? 12 : 0) + (ws ? 4 : 0);
+    const hl = TCP.MIN_HEADER_LEN + optLen;
+    const frame = this.ip.allocate(hl);
+    const b = HEADROOM;
+    put16(frame, b + TCP.SRC_PORT, seg.dstPort);
+    put16(frame, b + TCP.DST_PORT, seg.srcPort);
+    put32(frame, b + TCP.SEQ, iss);
+    put32(frame, b + TCP.ACK, seqAdd(seg.seq, 1));
+    frame[b + TCP.DATA_OFF] = (hl >>> 2) << 4;
+    frame[b + TCP.FLAGS] = SYN | ACK;
+    put16(frame, b + TCP.WINDOW, Math.min(config.receiveBuffer, 0xffff)); // RFC 7323 2.2: never scaled in a SYN
+    let p = b + TCP.MIN_HEADER_LEN;
+    frame[p++] = 2;
+    frame[p++] = 4;
+    put16(frame, p, ourMss);
+    p += 2;
+    if (ts) {
+      frame[p++] = sack ? 4 : 1;
+      frame[p++] = sack ? 2 : 1;
+      frame[p++] = 8;
+      frame[p++] = 10;
+      const tsNow = (Math.floor(now) + this.cookies.tsOffset(seg.dst, seg.dstPort, seg.src, seg.srcPort)) >>> 0;
+      put32(frame, p, cookieTsVal(tsNow, ws ? o.wscale : -1, sack));
+      put32(frame, p + 4, o.tsVal);
+      p += 8;
+    }
+    if (ws) {
+      frame[p++] = 1;
+      frame[p++] = 3;
+      frame[p++] = 3;
+      frame[p++] = windowScaleFor(config.receiveBuffer);
+    }
+    put16(frame, b + TCP.CHECKSUM, checksum(frame, b, hl, pseudoHeaderSum(seg.dst, seg.src, IpProtocol.TCP, hl)));
+    this.output(frame, hl, seg.dst, seg.src);
   }
 
   // ---- shared state ----
