@@ -36,6 +36,15 @@ const LOG_ROWS = 200;
 /** Fates remembered for the frame log: more than its rows, since a fate (a drop after a hold) can come late. */
 const FATE_MARKS = 600;
 
+/**
+ * A frame as every panel names it: the host that traced it and that host's
+ * frame number (FrameEvent.id). In solo mode a frame is named by its sender.
+ */
+export interface FrameRef {
+  host: string;
+  id: number;
+}
+
 /** A host a panel can talk to: a name and an address. */
 export interface Target {
   name: string;
@@ -54,6 +63,13 @@ export class LabState {
   from = $state('alice');
   count = $state(4);
   framesSeen = $state(0);
+  /**
+   * The frame the reader picked, in any panel (packet list, ladder, ...): the
+   * others follow it. Set it with select().
+   */
+  selected = $state.raw<FrameRef | undefined>(undefined);
+  /** The TCP connection the reader is looking at ("10.0.0.1:49152>10.0.0.2:80", TcpEvent.conn). */
+  selectedConn = $state<string | undefined>(undefined);
   /** What the link conditioner did to each recent tx frame, by `${host}:${frameId}`. */
   readonly fates = new SvelteMap<string, FateMark[]>();
   /** The link conditioner panel, fed by this lab's trace batches. */
@@ -82,6 +98,11 @@ export class LabState {
 
   describe(h: HostSummary): { name: string; ip: string; mac: string } {
     return { name: h.name, ip: `${formatIpv4(h.address)}/${h.prefixLen}`, mac: formatMac(h.mac) };
+  }
+
+  select(frame: FrameRef | undefined, conn?: string): void {
+    this.selected = frame;
+    if (conn !== undefined) this.selectedConn = conn;
   }
 
   /** Solo mode: both hosts in this tab. */
