@@ -22,6 +22,24 @@ import type { ReassemblyOptions } from './net/reassembly';
 import { Udp } from './transport/udp';
 import { Tcp } from './transport/tcp/tcp';
 import type { TcpConfig } from './transport/tcp/config';
+import type { ArpEntrySnapshot } from './net/arp-cache';
+import type { CountersSnapshot } from './trace/counters';
+
+/**
+ * What `ip addr`, `ip route`, `ip neigh`, `nstat` and `ss -lu` would print for
+ * a host: plain data for the tables panel.
+ */
+export interface HostTables {
+  /** Stack time of the snapshot, ms. */
+  now: number;
+  interfaces: { name: string; mac: Mac; address: Ipv4Addr; prefixLen: number; mtu: number; up: boolean; queued: number; queueCapacity: number }[];
+  /** In lookup order (longest prefix first). */
+  routes: { dest: Ipv4Addr; prefixLen: number; gateway: Ipv4Addr | undefined; iface: string; source: Ipv4Addr }[];
+  arp: (ArpEntrySnapshot & { iface: string })[];
+  counters: CountersSnapshot;
+  tcpListeners: { port: number; backlog: number; synQueue: number; acceptQueue: number; synDrops: number; cookiesSent: number }[];
+  udpSockets: { address: Ipv4Addr; port: number; received: number; sent: number }[];
+}
 
 export interface InterfaceConfig {
   /** Default eth0, eth1, ... */
@@ -158,6 +176,35 @@ export class Host {
     nic.attach(c);
     this.conditioners.push(c);
     return c;
+  }
+
+  /** The host's tables right now (see HostTables). */
+  tables(): HostTables {
+    const ip = this.ip;
+    return {
+      now: this.ctx.now,
+      interfaces: ip.interfaces.map((i) => ({
+        name: i.name,
+        mac: i.mac,
+        address: i.addr,
+        prefixLen: i.prefixLen,
+        mtu: i.mtu,
+        up: i.up,
+        queued: i.nic.queued,
+        queueCapacity: i.nic.queueCapacity,
+      })),
+      routes: ip.routingTable.map((r) => ({ dest: r.dest, prefixLen: r.prefixLen, gateway: r.gateway, iface: r.iface.name, source: r.iface.addr })),
+      arp: ip.interfaces.flatMap((i) => i.arp.snapshot().map((e) => ({ ...e, iface: i.name }))),
+      counters: this.ctx.counters.snapshot(),
+      tcpListeners: this.tcp
+        .listening()
+        .map((l) => ({ port: l.port, backlog: l.backlog, synQueue: l.halfOpenCount, acceptQueue: l.pending, synDrops: l.synDrops, cookiesSent: l.cookiesSent }))
+        .sort((a, b) => a.port - b.port),
+      udpSockets: this.udp
+        .list()
+        .map((u) => ({ address: u.localAddr, port: u.localPort, received: u.received, sent: u.sent }))
+        .sort((a, b) => a.port - b.port),
+    };
   }
 
   /** Starts a ping session (ping(8) semantics); events arrive on `onEvent`. */

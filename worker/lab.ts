@@ -12,7 +12,7 @@
  * host runs the small services (echo, discard) and the chat port.
  */
 
-import { Host } from './host';
+import { Host, type HostTables } from './host';
 import { MemorySegment } from './link/memory-segment';
 import { PRESETS, type Conditioner, type ConditionerSettings, type FateCounters, type FrameAction, type FrameFilter, type InFlightFrame, type PresetName } from './link/conditioner';
 import type { PingEvent, PingSummary } from './net/ping';
@@ -267,6 +267,11 @@ export class Lab {
 
   counters(name: string): CountersSnapshot {
     return this.host(name).counters.snapshot();
+  }
+
+  /** A host's interfaces, routes, ARP cache, counters and listening sockets. */
+  hostTables(name: string): HostTables {
+    return this.host(name).tables();
   }
 
   arp(name: string): ArpEntrySnapshot[] {
