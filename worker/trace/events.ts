@@ -171,7 +171,9 @@ export type TcpEvent =
   | { type: 'tcp'; t: number; host: string; conn: string; what: 'state'; from: string; to: string; cause: string }
   | { type: 'tcp'; t: number; host: string; conn: string; what: 'retransmit'; cause: 'rto' | 'dupack' | 'partial-ack' | 'sack' | 'syn' | 'probe' | 'keepalive'; seq: number; len: number }
   | { type: 'tcp'; t: number; host: string; conn: string; what: 'error'; code: string; detail: string }
-  | { type: 'tcp'; t: number; host: string; conn: string; what: 'cwnd'; cwnd: number; ssthresh: number; cause: string };
+  | { type: 'tcp'; t: number; host: string; conn: string; what: 'cwnd'; cwnd: number; ssthresh: number; cause: string }
+  /** An RTT measurement (ms): from a timed segment or a timestamp echo, and SRTT, RTTVAR and RTO after it. */
+  | { type: 'tcp'; t: number; host: string; conn: string; what: 'rtt'; sample: number; source: 'timed' | 'timestamp'; srtt: number; rttvar: number; rto: number };
 
 export type TraceEvent = FrameEvent | DropEvent | ArpEvent | IpEvent | IcmpEvent | SocketEvent | TimerEvent | HostEvent | FateEvent | TcpEvent;
 
