@@ -9,7 +9,10 @@
  *         WebRTC frame channel to the other tab (worker/main.ts moves the
  *         frames). Host 1 of a room is alice, host 2 is bob, as in solo mode.
  * Either way each host's egress passes through its link conditioner, and each
- * host runs the small services (echo, discard) and the chat port.
+ * host runs the small services (echo, discard, chargen), the chat port, and
+ * DNS: its zone <name>.lab on its primary address, the root and lab. on two
+ * secondary addresses (worker/host-plan.ts's DNS_PLAN), and a resolver that
+ * asks the peer (`resolve`).
  */
 
 import { Host } from './host';

@@ -122,4 +122,25 @@ describe('DNS iterative resolution: root -> lab. -> the zone, served by the peer
     expect(ok(again()).records.map((x) => x.ttl)).toEqual([60, 60]);
     expect(dnsFrames(net.events, 'bob').filter((m) => !m.message.qr)).toHaveLength(3);
   });
+
+  it('gets through a link that loses 30% of frames both ways, retrying as it goes', () => {
+    const results: Resolution[] = [];
+    for (const seed of [1, 2, 3, 4, 5, 6]) {
+      const net = dnsLab({ seed });
+      net.a.condition({ loss: { model: 'random', percent: 30, correlation: 0 } });
+      net.b.condition({ loss: { model: 'random', percent: 30, correlation: 0 } });
+      const got = lookupFrom(net, 'alice', 'www.bob.lab', { mode: 'iterative' });
+      net.run(60_000);
+      const r = got();
+      expect(r, `seed ${seed}`).toBeDefined();
+      results.push(r!);
+    }
+    const answered = results.filter((r) => r.ok);
+    expect(answered.length).toBeGreaterThanOrEqual(4);
+    for (const r of answered) expect(r.ok && r.addresses).toEqual([ip('10.0.0.2')]);
+    // Somewhere a query was lost and sent again.
+    expect(results.some((r) => r.steps.some((s) => s.attempts > 1))).toBe(true);
+    // Every failure is a timeout, said in a sentence.
+    for (const r of results) if (!r.ok) expect(r.error.code).toBe('TIMEOUT');
+  });
 });

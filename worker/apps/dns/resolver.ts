@@ -260,7 +260,7 @@ export class Resolver {
         finish(rcodeFailure(m.rcode, qname, where));
         return;
       }
-      const f = followAnswer(m.answers, qname, type, '');
+      const f = followAnswer(m.answers, qname, type);
       for (const c of f.chain) this.cache.putRRset([c]);
       this.cache.putRRset(f.records);
       const soa = m.authorities.find((r) => r.type === DnsType.SOA && isSubdomain(f.final, r.name));
@@ -376,7 +376,7 @@ export class Resolver {
         }
         // Bailiwick: believe only what is inside the zone this server was asked about.
         const inZone = (r: DnsRecord) => isSubdomain(r.name, zone);
-        const f = followAnswer(m.answers.filter(inZone), qname, type, zone);
+        const f = followAnswer(m.answers.filter(inZone), qname, type);
         for (const c of f.chain) this.cache.putRRset([c]);
         this.cache.putRRset(f.records);
         const soa = m.authorities.find((r) => r.type === DnsType.SOA && inZone(r) && isSubdomain(f.final, r.name));
@@ -567,7 +567,7 @@ interface Followed {
 }
 
 /** The answer section from `qname`: CNAMEs to the end of the chain, then the records of the type there. */
-function followAnswer(answers: DnsRecord[], qname: string, type: number, _zone: string): Followed {
+function followAnswer(answers: DnsRecord[], qname: string, type: number): Followed {
   const chain: DnsRecord[] = [];
   let name = qname;
   for (let i = 0; i <= MAX_CNAMES; i++) {
@@ -610,7 +610,7 @@ function classify(m: DnsMessage, qname: string, type: number): { outcome: Resolu
   if (m.tc) return { outcome: 'truncated', summary: 'truncated (TC): too big for UDP' };
   if (m.rcode === Rcode.NXDOMAIN) return { outcome: 'nxdomain', summary: `NXDOMAIN: ${displayName(qname)} does not exist` };
   if (m.rcode !== Rcode.NOERROR) return { outcome: 'error', summary: rcodeName(m.rcode) };
-  const f = followAnswer(m.answers, qname, type, '');
+  const f = followAnswer(m.answers, qname, type);
   if (f.records.length > 0) return { outcome: 'answer', summary: `${m.aa ? 'authoritative ' : ''}answer: ${[...f.chain, ...f.records].map((r) => formatRecord(r)).join(', ')}` };
   if (f.chain.length > 0) return { outcome: 'cname', summary: `CNAME: ${f.chain.map((r) => formatRecord(r)).join(', ')}` };
   const ns = m.authorities.filter((r) => r.type === DnsType.NS && r.data.kind === 'NS');
