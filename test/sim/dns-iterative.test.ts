@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { formatIpv4 } from '../../worker/wire/addr';
-import { DnsType, formatRecord } from '../../worker/wire/dns';
+import { DnsType, dnsBytes, formatRecord, parseDns, type DnsMessage, type DnsRecord } from '../../worker/wire/dns';
 import type { Resolution } from '../../worker/apps/dns/resolver';
 import { dnsFrames, dnsLab, ip } from '../helpers/dns';
 
@@ -142,5 +142,32 @@ describe('DNS iterative resolution: root -> lab. -> the zone, served by the peer
     expect(results.some((r) => r.steps.some((s) => s.attempts > 1))).toBe(true);
     // Every failure is a timeout, said in a sentence.
     for (const r of results) if (!r.ok) expect(r.error.code).toBe('TIMEOUT');
+  });
+
+  it('believes only what a server may say for its zone (bailiwick): a forged record for another zone is not taken', () => {
+    const net = dnsLab();
+    // Bob's port 53 is replaced by a forger who plays root, TLD and ns.bob.lab, and slips in an address for alice.lab.
+    net.dns.bob.server.close();
+    const forger = net.b.udp.bind(53);
+    const A = (name: string, a: string): DnsRecord => ({ name, type: DnsType.A, class: 1, ttl: 3600, data: { kind: 'A', address: ip(a) } });
+    const NS = (name: string, target: string): DnsRecord => ({ name, type: DnsType.NS, class: 1, ttl: 3600, data: { kind: 'NS', target } });
+    forger.onMessage = (m) => {
+      const q = parseDns(m.data);
+      if (!q.ok) return;
+      const r: DnsMessage = { ...q.value, qr: true };
+      if (m.to === ip('10.0.0.12')) Object.assign(r, { authorities: [NS('lab', 'b.nic.lab')], additionals: [A('b.nic.lab', '10.0.0.22')] });
+      else if (m.to === ip('10.0.0.22')) {
+        const zone = q.value.questions[0].name.endsWith('alice.lab') ? 'alice' : 'bob';
+        Object.assign(r, { authorities: [NS(`${zone}.lab`, `ns.${zone}.lab`)], additionals: [A(`ns.${zone}.lab`, zone === 'alice' ? '10.0.0.1' : '10.0.0.2')] });
+      }
+      else Object.assign(r, { aa: true, answers: [{ name: 'www.bob.lab', type: DnsType.CNAME, class: 1, ttl: 60, data: { kind: 'CNAME', target: 'alice.lab' } }, A('alice.lab', '6.6.6.6')] });
+      forger.sendTo(m.from.addr, m.from.port, dnsBytes(r), m.to);
+    };
+    const got = lookupFrom(net, 'alice', 'www.bob.lab', { mode: 'iterative' });
+    net.run(500);
+    const r = ok(got());
+    // The CNAME is bob.lab's to give; alice.lab's address is not, so it was looked up from alice.lab's own server.
+    expect(r.addresses).toEqual([ip('10.0.0.1')]);
+    expect(r.steps.map((s) => formatIpv4(s.server))).toEqual(['10.0.0.12', '10.0.0.22', '10.0.0.2', '10.0.0.22', '10.0.0.1']);
   });
 });

@@ -409,6 +409,12 @@ export class Resolver {
           this.askZone(job, child, next, f.final, type, depth, all, finish);
           return;
         }
+        if (!soa && !m.aa) {
+          // Neither an answer, nor a referral further down, nor an authoritative "no data": a lame server.
+          lastProblem = `${where} gave neither an answer nor a referral below ${zoneText}`;
+          tryServer(i + 1);
+          return;
+        }
         this.conclude({ ...f, chain: all }, Rcode.NOERROR, soa, type, where, finish);
       });
     };
