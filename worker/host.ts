@@ -48,6 +48,8 @@ export interface InterfaceConfig {
   mac: Mac | string;
   /** Address and prefix, e.g. "10.0.0.1/24". */
   address: string;
+  /** Secondary addresses on the same subnet, e.g. ["10.0.0.11"]: ARP answers for them, IPv4 delivers to them, new traffic leaves from `address`. */
+  aliases?: readonly string[];
   /** IP MTU, 576..16000. Default 1500. */
   mtu?: number;
   /** NIC egress queue, frames. Default 1000. */
@@ -104,7 +106,8 @@ export class Host {
       if (!cidr) throw new Error(`Interface ${i} of ${config.name}: "${ic.address}" is not an address with a prefix (write it like 10.0.0.1/24).`);
       const nic = new Nic(this.ctx, { mac, mtu: ic.mtu, name: ic.name ?? `eth${i}`, queueFrames: ic.queueFrames });
       this.nics.push(nic);
-      this.ip.addInterface(nic, cidr.addr, cidr.prefixLen);
+      const iface = this.ip.addInterface(nic, cidr.addr, cidr.prefixLen);
+      for (const alias of ic.aliases ?? []) iface.addAlias(requireIpv4(alias, `secondary address of interface ${i}`));
     });
     if (config.gateway !== undefined) this.ip.setGateway(requireIpv4(config.gateway, 'gateway'));
     this.udp = new Udp(this.ctx, this.ip);
