@@ -25,6 +25,7 @@ import { FrameStore, captureFrames } from './trace/frame-store';
 import type { ArpEntrySnapshot } from './net/arp-cache';
 import { ExternalLink } from './link/external';
 import { startServices } from './apps/services';
+import { startHttpServer, type HttpServer } from './apps/http/server';
 import { CHAT_PORT, SocketTable, type SocketTableEvent } from './apps/socket-table';
 import { startBulk, type BulkEvent, type BulkMode, type BulkResult } from './apps/bulk';
 import { parseIpv4 as parseIpv4Text } from './wire/addr';
@@ -75,6 +76,8 @@ export class Lab {
   /** Each host's hand-opened sockets (the TCP console), by host name. */
   private readonly tables = new Map<string, SocketTable>();
   private readonly appListeners = new Set<(e: SocketTableEvent) => void>();
+  /** Each host's web server (port 80), by host name. */
+  readonly httpServers = new Map<string, HttpServer>();
 
   constructor(
     wall: WallClock,
@@ -118,7 +121,16 @@ export class Lab {
   private boot(h: Host): void {
     h.up();
     startServices(h);
+    this.startHttp(h);
     this.table(h.name).listen(CHAT_PORT);
+  }
+
+  /** Starts the host's web server; after a crash, the pages a person edited are served again. */
+  private startHttp(h: Host): void {
+    const old = this.httpServers.get(h.name);
+    const server = startHttpServer(h);
+    if (old) for (const path of old.pages()) server.setPage(path, old.getPage(path)!);
+    this.httpServers.set(h.name, server);
   }
 
   private table(name: string): SocketTable {
@@ -315,9 +327,11 @@ export class Lab {
     const h = this.host(name);
     const table = this.table(name);
     this.driver.inject(() => {
+      this.httpServers.get(name)?.halt();
       h.restart();
       table.forgetAll();
       startServices(h);
+      this.startHttp(h);
       table.listen(CHAT_PORT);
     }, `crash ${name}`);
   }

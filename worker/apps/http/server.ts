@@ -170,6 +170,12 @@ export class HttpServer {
     for (const c of [...this.conns]) c.abort();
   }
 
+  /** The host crashed: stop every timer and forget every connection without a word to peers. */
+  halt(): void {
+    this.listener.onConnection = undefined;
+    for (const c of [...this.conns]) c.halt();
+  }
+
   /** @internal */
   forget(c: ServerConnection): void {
     this.conns.delete(c);
@@ -251,6 +257,16 @@ class ServerConnection {
     if (this.done) return;
     this.s.abort();
     this.finish();
+  }
+
+  /** Stops without touching the socket (its host crashed). */
+  halt(): void {
+    if (this.done) return;
+    this.done = true;
+    for (const t of [this.requestTimer, this.idleTimer, this.delayTimer, this.lingerTimer]) t.cancel();
+    this.active?.source?.cancel?.();
+    this.server.stats.open--;
+    this.server.forget(this);
   }
 
   // ---------------- reading ----------------
