@@ -147,6 +147,16 @@ describe('HTTP client', () => {
     expect(client.stats.handshakes).toBe(1);
   });
 
+  it('sends a request body larger than the send buffer', () => {
+    const { net, sequence } = setup();
+    const body = new Uint8Array(600_000).map((_, i) => i & 0xff);
+    const r = sequence([['http://bob/upload', { method: 'POST', body }]]);
+    net.run(3000);
+    expect(r[0]!.status).toBe(201);
+    expect(text(r[0]!.body)).toMatch(/^Received 600000 bytes/);
+    expect(r[0]!.exchanges[0]!.requestBytes).toBeGreaterThan(600_000);
+  });
+
   it('gives up on a redirect loop after maxRedirects with a clear error', () => {
     const { net, sequence } = setup({ client: { maxRedirects: 3 } });
     const r = sequence(['http://bob/redirect/loop']);

@@ -19,7 +19,6 @@ function setup(opts: HttpServerOptions = {}, seed = 1) {
 /** Opens a raw connection to bob:80, sends `parts` (one write each, `gapMs` apart), and records everything that comes back. */
 function raw(net: ReturnType<typeof pair>, parts: string[], gapMs = 0) {
   const s = net.a.tcp.connect(BOB, 80);
-  const got: number[] = [];
   const r = { text: '', closed: false, reset: false, socket: s };
   s.onConnect = () => {
     parts.forEach((p, i) => {
@@ -28,8 +27,7 @@ function raw(net: ReturnType<typeof pair>, parts: string[], gapMs = 0) {
     });
   };
   s.onData = () => {
-    got.push(...s.read());
-    r.text = latin1(got);
+    r.text += latin1(s.read());
   };
   s.onEnd = () => {
     r.closed = true;
@@ -40,7 +38,11 @@ function raw(net: ReturnType<typeof pair>, parts: string[], gapMs = 0) {
 }
 
 const bytes = (s: string) => Uint8Array.from(s, (c) => c.charCodeAt(0));
-const latin1 = (b: number[]) => String.fromCharCode(...b);
+const latin1 = (b: Uint8Array) => {
+  let out = '';
+  for (let i = 0; i < b.length; i += 4096) out += String.fromCharCode(...b.subarray(i, i + 4096));
+  return out;
+};
 const GET = (path: string, extra = '') => `GET ${path} HTTP/1.1\r\nHost: bob\r\n${extra}\r\n`;
 const statusLines = (text: string) => [...text.matchAll(/HTTP\/1\.1 (\d{3}) [^\r]*\r\n/g)].map((m) => Number(m[1]));
 
@@ -93,6 +95,18 @@ describe('HTTP server', () => {
     expect(statusLines(r.text)).toEqual([200]);
     expect(header(r.text, 'Connection')).toBe('close');
     expect(r.closed).toBe(true);
+  });
+
+  it('a response larger than the send buffer is sent whole before the FIN of Connection: close', () => {
+    const { net, server } = setup();
+    server.setPage('/big.html', 'x'.repeat(262_000));
+    const r = raw(net, [GET('/big.html', 'Connection: close\r\n')]);
+    const s = raw(net, [GET('/bytes/2000000', 'Connection: close\r\n')]);
+    net.run(3000);
+    expect(r.closed).toBe(true);
+    expect(r.text.slice(r.text.indexOf('\r\n\r\n') + 4)).toBe('x'.repeat(262_000));
+    expect(s.closed).toBe(true);
+    expect(s.text.length - s.text.indexOf('\r\n\r\n') - 4).toBe(2_000_000);
   });
 
   it('HTTP/1.0 closes after the response unless keep-alive was asked for', () => {
@@ -192,7 +206,7 @@ describe('HTTP server', () => {
     let text = '';
     s.onConnect = () => s.write(bytes('PUT /upload HTTP/1.1\r\nHost: bob\r\nContent-Length: 5\r\nExpect: 100-continue\r\n\r\n'));
     s.onData = () => {
-      text += latin1([...s.read()]);
+      text += latin1(s.read());
       if (text === 'HTTP/1.1 100 Continue\r\n\r\n') s.write(bytes('hello'));
     };
     net.run(300);

@@ -796,6 +796,7 @@ class ClientConnection {
       this.run?.send();
     };
     s.onData = () => this.onData();
+    s.onWritable = () => this.flush();
     s.onEnd = () => this.onPeerEnd();
     s.onError = (err) => {
       const code: HttpClientErrorCode = err.code === 'ECONNREFUSED' ? 'connection-refused' : !this.connected ? 'connect-failed' : 'connection-reset';
@@ -829,11 +830,22 @@ class ClientConnection {
     this.carried.push({ x: run.x, job: run.job });
   }
 
+  /** Request bytes the send buffer had no room for yet (a large body): sent on onWritable. */
+  private unsent: Uint8Array | undefined;
+
   write(bytes: Uint8Array): void {
+    this.unsent = bytes;
+    this.flush();
+  }
+
+  private flush(): void {
+    const data = this.unsent;
+    if (!data || this.closed) return;
     try {
-      // The send buffer (256 KiB) takes any request we make; a bigger body would need onWritable.
-      this.socket.write(bytes);
+      const n = this.socket.write(data);
+      this.unsent = n < data.length ? data.subarray(n) : undefined;
     } catch (err) {
+      this.unsent = undefined;
       this.lost({ code: 'connection-closed', message: `The request could not be sent: ${(err as Error).message}` }, 'error');
     }
   }
@@ -907,6 +919,7 @@ class ClientConnection {
     this.idleTimer.cancel();
     const s = this.socket;
     s.onData = undefined;
+    s.onWritable = undefined;
     s.onError = undefined;
     s.onClose = undefined;
     s.onConnect = undefined;

@@ -488,12 +488,14 @@ class ServerConnection {
       }
       this.pending = undefined;
     }
-    const active = this.active;
-    const src = active?.source;
-    if (!active || !src) {
-      if (this.closing && this.s.ended) this.finish();
+    if (this.closing) {
+      this.sendFin();
+      if (this.s.ended) this.finish();
       return;
     }
+    const active = this.active;
+    const src = active?.source;
+    if (!active || !src) return;
     for (;;) {
       const piece = src.pull(PULL_MAX);
       if (piece === 'wait') return;
@@ -556,9 +558,18 @@ class ServerConnection {
     this.requestTimer.cancel();
     this.idleTimer.cancel();
     this.active?.source?.cancel?.();
+    // The FIN goes after the last byte of the response: if some still waits for room, pumpWrite sends the FIN.
+    if (!this.pending) this.sendFin();
+    this.pumpRead();
+  }
+
+  private finSent = false;
+
+  private sendFin(): void {
+    if (this.finSent || this.done) return;
+    this.finSent = true;
     this.s.shutdown();
     this.lingerTimer.setIn(LINGER_MS);
-    this.pumpRead();
   }
 
   private finish(): void {
