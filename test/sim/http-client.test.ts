@@ -259,6 +259,9 @@ describe('HTTP client', () => {
       message: "The server's response is malformed: The response has both Content-Length and Transfer-Encoding, a sign of response splitting (RFC 9112 6.3).",
     });
     expect(result!.exchanges[0]!.phase).toBe('failed');
+    // Counted and traced with its reason, like any malformed input.
+    expect(net.a.ctx.counters.drops('app', 'malformed')).toBe(1);
+    expect(net.events.some((e) => e.type === 'drop' && e.host === 'alice' && e.layer === 'app' && /Content-Length and Transfer-Encoding/.test(e.detail))).toBe(true);
   });
 
   it('timeouts: connect (nobody answers), first byte (a slow server), and errors for bad URLs and names', () => {

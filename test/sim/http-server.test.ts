@@ -188,6 +188,8 @@ describe('HTTP server', () => {
     expect(statusLines(brew.text)).toEqual([501]);
     expect(statusLines(h2.text)).toEqual([505]);
     expect(statusLines(chunked.text)).toEqual([411]);
+    // Malformed requests are counted as drops with their reason (411 is a well-formed request refused by the site).
+    expect(net.b.ctx.counters.drops('app', 'malformed')).toBe(2);
   });
 
   it('405 carries Allow; 503 carries Retry-After; redirects carry Location', () => {

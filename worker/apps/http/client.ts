@@ -777,6 +777,7 @@ class ClientConnection {
         },
         onEnd: () => this.onResponseEnd(),
         onError: (e) => {
+          client.host.ctx.drop('app', 'malformed', `HTTP response on ${this.name} refused (${e.code}): ${e.detail}`);
           const run = this.run;
           this.close('error');
           run?.job.fail({ code: 'malformed-response', message: `The server's response is malformed: ${e.detail}` });

@@ -324,6 +324,8 @@ class ServerConnection {
   }
 
   private onParseError(e: HttpParseError): void {
+    // Untrusted input: counted and traced with its reason; the client gets the status and the sentence.
+    this.server.host.ctx.drop('app', 'malformed', `HTTP request on ${this.s.name} refused (${e.status}, ${e.code}): ${e.detail}`);
     this.requestTimer.cancel();
     this.readStopped = true;
     this.queue.push({ error: e, head: this.head });
@@ -397,6 +399,7 @@ class ServerConnection {
 
   private handle(head: RequestHead, body: Uint8Array): HttpResponse {
     this.server.stats.requests++;
+    this.server.host.ctx.counters.inc('app', 'requests');
     // RFC 9110 15.6.2: a method the server does not recognise → 501.
     if (!KNOWN_METHODS.has(head.method)) {
       return { status: 501, headers: [['Content-Type', 'text/plain; charset=utf-8']], body: `The method ${head.method} is not implemented by this server. Use GET, HEAD, POST or OPTIONS.\n` };
