@@ -153,6 +153,17 @@ describe('HTTP server', () => {
     expect(server.stats.timeouts).toBe(2);
   });
 
+  it('a slow body that keeps coming is waited for; a body that stalls gets 408', () => {
+    const { net } = setup({ requestTimeoutMs: 2000 });
+    const head = 'POST /upload HTTP/1.1\r\nHost: bob\r\nContent-Length: 4\r\n\r\n';
+    const slow = raw(net, [head, 'a', 'b', 'c', 'd'], 1500);
+    const stalled = raw(net, [head + 'ab']);
+    net.run(7000);
+    expect(statusLines(slow.text)).toEqual([201]);
+    expect(slow.text).toContain('Received 4 bytes');
+    expect(statusLines(stalled.text)).toEqual([408]);
+  });
+
   it('an idle keep-alive connection is closed quietly', () => {
     const { net } = setup({ idleTimeoutMs: 5000 });
     const r = raw(net, [GET('/status/204')]);

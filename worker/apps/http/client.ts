@@ -79,7 +79,7 @@ export interface HttpFetchInit {
   cache?: 'default' | 'no-store' | 'no-cache' | 'reload';
   /** Keep the body bytes (default); false only counts them (large downloads). */
   keepBody?: boolean;
-  /** Called for each body piece as it arrives (a copy the caller may keep). */
+  /** Called for each body piece as it arrives (the caller may keep it). */
   onBody?: (data: Uint8Array) => void;
   onExchange?: (x: HttpExchange) => void;
 }
@@ -676,9 +676,9 @@ class ExchangeRun {
       this.job.fail({ code: 'body-too-large', message: `The response body is larger than ${this.client.options.maxBodyBytes} bytes, the most this client keeps.` });
       return false;
     }
-    const copy = d.slice();
-    this.job.init.onBody?.(copy);
-    if (this.job.init.keepBody !== false) this.parts.push(copy);
+    // A view into the array socket.read() made for this read: not reused, so it can be kept without a copy.
+    this.job.init.onBody?.(d);
+    if (this.job.init.keepBody !== false) this.parts.push(d);
     return true;
   }
 

@@ -235,9 +235,11 @@ class ServerConnection {
       {
         onHead: (h) => this.onHead(h),
         onData: (d) => {
-          // Copy: the parser's views point into the chunk read from the socket.
-          this.bodyParts.push(d.slice());
+          // A view into the array socket.read() just made for us: ours to keep, no copy needed.
+          this.bodyParts.push(d);
           this.bodyLen += d.length;
+          // The body may take long on a slow link; only a stall (no byte for a whole timeout) is a 408.
+          this.requestTimer.setIn(server.requestTimeoutMs);
         },
         onEnd: () => this.onMessage(),
         onError: (e) => this.onParseError(e),
@@ -301,6 +303,8 @@ class ServerConnection {
 
   private onHead(h: RequestHead): void {
     this.head = h;
+    // The header section had its time; the body gets a fresh one (RFC 9110 15.5.9: 408 is for a stalled request).
+    this.requestTimer.setIn(this.server.requestTimeoutMs);
     this.bodyParts = [];
     this.bodyLen = 0;
     this.continueSent = false;
