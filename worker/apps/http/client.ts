@@ -768,8 +768,10 @@ class ClientConnection {
     this.parser = new ResponseParser(
       {
         onHead: (h) => {
+          // A response nobody asked for (bytes after the last one): the framing cannot be trusted any more.
+          if (!this.run) return this.close('error');
           this.lastHead = h;
-          this.run?.onHead(h);
+          this.run.onHead(h);
         },
         onInformational: (h) => this.run?.interim(h),
         onData: (d) => {
@@ -875,7 +877,8 @@ class ClientConnection {
   }
 
   private onResponseEnd(): void {
-    const run = this.run!;
+    const run = this.run;
+    if (!run) return this.close('error');
     this.run = undefined;
     // RFC 9112 9.3: the response decides too (Connection: close, HTTP/1.0 without keep-alive, a close-delimited body).
     const persist = this.client.options.pool && this.lastHead?.keepAlive === true;
