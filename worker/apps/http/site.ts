@@ -507,7 +507,7 @@ function defaultPages(host: AppHost): Record<string, string> {
       host,
       'Pictures',
       `<h1>Pictures from ${name}</h1>
-<figure><img src="/logo.svg" alt="${name}'s logo" width="160" height="160"><figcaption>An SVG: text, so it compresses well and scales.</figcaption></figure>
+<figure><img src="/logo.svg" alt="${name}'s logo" width="160" height="160"><figcaption>An SVG: text that stays sharp at any size.</figcaption></figure>
 <figure><img src="/pixel.png" alt="a colour gradient" width="160" height="160" class="pixelated"><figcaption>A 32×32 PNG, made in code when the host booted.</figcaption></figure>`,
     ),
     '/status.html': layout(host, 'Status codes', `<h1>Status codes to try</h1>\n<table>\n<thead><tr><th>Code</th><th>Link</th><th>What happens</th></tr></thead>\n<tbody>\n${rows}\n</tbody>\n</table>`),
@@ -573,7 +573,7 @@ h1 { color: hsl(var(--hue) 55% 30%); font-size: 1.8rem; margin: 0 0 .75rem; }
 table { border-collapse: collapse; width: 100%; background: white; }
 th, td { text-align: left; padding: .35rem .6rem; border-bottom: 1px solid #e3e6e8; font-size: .92rem; vertical-align: top; }
 code { font-family: ui-monospace, "SFMono-Regular", Menlo, monospace; font-size: .9em; background: hsl(var(--hue) 30% 92%); padding: 0 .25em; border-radius: .2em; }
-figure { display: inline-block; margin: 0 1rem 1rem 0; text-align: center; }
+figure { display: inline-block; vertical-align: top; width: 12rem; margin: 0 1rem 1rem 0; text-align: center; font-size: .9rem; }
 .pixelated { image-rendering: pixelated; border-radius: .4rem; }
 .ok { padding: .6rem .9rem; border-radius: .5rem; background: #e3f6e8; color: #14532d; font-weight: 600; }
 .bad { padding: .6rem .9rem; border-radius: .5rem; background: #fde2e2; color: #7f1d1d; font-weight: 600; }
