@@ -274,6 +274,20 @@ describe('HTTP client', () => {
     expect(r[3]!.error!.message).toBe('No such host "nowhere".');
   });
 
+  it('the total timeout covers a slow body; cancel() ends a fetch at once', () => {
+    const { net, client } = setup({ client: { totalTimeoutMs: 1500 } });
+    const results: HttpFetchResult[] = [];
+    client.request('http://bob/chunked?n=10&ms=500', {}, (r) => results.push(r));
+    const h = client.request('http://bob/slow?ms=1000', {}, (r) => results.push(r));
+    net.run(200);
+    h.cancel();
+    net.run(3000);
+    expect(results.map((r) => r.error?.code)).toEqual(['cancelled', 'total-timeout']);
+    expect(results[1]!.error!.message).toMatch(/longer than 1.5 s/);
+    expect(results[1]!.exchanges[0]!.bodyBytes).toBeGreaterThan(0);
+    expect(results[1]!.exchanges[0]!.phase).toBe('failed');
+  });
+
   it('a promise-returning resolver works too, and dotted quads skip it', async () => {
     const net = pair({ delayMs: 1 });
     startHttpServer(net.b);
