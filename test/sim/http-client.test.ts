@@ -88,6 +88,7 @@ describe('HTTP client', () => {
     expect(t.connClosed!).toBeGreaterThanOrEqual(t.end!);
     expect(x.bodyBytes).toBe(r[0]!.body.length);
     expect(x.responseHeadBytes).toBeGreaterThan(100);
+    expect(x.transferBytes).toBe(x.responseHeadBytes + x.bodyBytes);
     expect(x.requestBytes).toBe(`GET /about.html HTTP/1.1\r\n`.length + x.requestHeaders.reduce((n, [k, v]) => n + k.length + v.length + 4, 0) + 2);
   });
 
@@ -189,6 +190,8 @@ describe('HTTP client', () => {
     expect(x.responseHeaders.find(([n]) => n === 'Transfer-Encoding')?.[1]).toBe('chunked');
     expect(text(r[0]!.body).split('\n').filter(Boolean)).toEqual([0, 100, 200, 300, 400].map((t, i) => `chunk ${i + 1} of 5, sent at t+${t} ms`));
     expect(x.timing.end! - x.timing.firstByte!).toBeGreaterThanOrEqual(400);
+    // Chunk framing: 5 size lines with CRLF after each chunk, and the last chunk with its trailer.
+    expect(x.transferBytes - x.responseHeadBytes - x.bodyBytes).toBe(5 * ('1f\r\n'.length + 2) + '0\r\nX-Chunk-Count: 5\r\n\r\n'.length);
   });
 
   it('notices that the server closed an idle connection and opens a new one', () => {

@@ -135,9 +135,10 @@ export interface HttpExchange {
   requestBytes: number;
   /** Response head bytes (final response; 1xx interim ones included). */
   responseHeadBytes: number;
-  /** Body bytes after removing chunked framing. */
+  /** Body bytes after removing chunked framing (the bytes themselves are in HttpFetchResult.body). */
   bodyBytes: number;
-  /** Body bytes (kept only on the final exchange of a fetch in HttpFetchResult.body, not here). */
+  /** Response bytes as they came off the connection: head, body and chunk framing. */
+  transferBytes: number;
   /** 'hit': served from the cache without a request; 'revalidated': 304, body from the cache. */
   cache?: 'hit' | 'revalidated';
   reused: boolean;
@@ -416,6 +417,7 @@ class FetchJob {
       requestBytes: 0,
       responseHeadBytes: 0,
       bodyBytes: 0,
+      transferBytes: 0,
       reused: false,
       retried: false,
       phase: 'queued',
@@ -872,6 +874,7 @@ class ClientConnection {
       }
       this.firstByteTimer.cancel();
       this.run.firstByte();
+      this.run.x.transferBytes += d.length;
       this.parser.push(d);
     }
   }

@@ -67,7 +67,6 @@ export const KNOWN_METHODS: ReadonlySet<string> = new Set(['GET', 'HEAD', 'POST'
 
 const CR = 13;
 const LF = 10;
-const SP = 32;
 const HTAB = 9;
 
 type State = 'start' | 'head' | 'body-length' | 'until-close' | 'chunked' | 'dead';

@@ -19,7 +19,7 @@ import type { AppHost } from '../app-host';
 import type { TcpSocket } from '../../transport/tcp/tcb';
 import type { TcpListener } from '../../transport/tcp/tcp';
 import type { Timer } from '../../sim/scheduler';
-import { getField, type HeaderField } from './fields';
+import type { HeaderField } from './fields';
 import { chunkHeader, lastChunk } from './chunked';
 import { HTTP_EPOCH_MS, formatHttpDate } from './dates';
 import { KNOWN_METHODS, REASONS, RequestParser, formatResponseHead, latin1Bytes, type HttpLimits, type HttpParseError, type HttpVersion, type RequestHead } from './message';
@@ -624,4 +624,3 @@ function concat(parts: Uint8Array[], total: number): Uint8Array {
   return out;
 }
 
-export { getField };
