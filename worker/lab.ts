@@ -28,6 +28,7 @@ import { FrameStore, captureFrames } from './trace/frame-store';
 import type { ArpEntrySnapshot } from './net/arp-cache';
 import { ExternalLink } from './link/external';
 import { startServices } from './apps/services';
+import { startHttpServer, type HttpServer } from './apps/http/server';
 import { CHAT_PORT, SocketTable, type SocketTableEvent } from './apps/socket-table';
 import { startBulk, type BulkEvent, type BulkMode, type BulkResult } from './apps/bulk';
 import { parseIpv4 as parseIpv4Text } from './wire/addr';
@@ -95,6 +96,8 @@ export class Lab {
   private readonly appListeners = new Set<(e: SocketTableEvent) => void>();
   /** Each host's DNS server and resolvers, by host name (started at boot, again after a crash). */
   private readonly dns = new Map<string, LabDns>();
+  /** Each host's web server (port 80), by host name. */
+  readonly httpServers = new Map<string, HttpServer>();
 
   constructor(
     wall: WallClock,
@@ -139,6 +142,7 @@ export class Lab {
     h.up();
     startServices(h);
     this.startDns(h);
+    this.startHttp(h);
     this.table(h.name).listen(CHAT_PORT);
   }
 
@@ -183,6 +187,14 @@ export class Lab {
       d.resolver.flush();
       d.recursor.flush();
     }, `flush DNS cache of ${host}`);
+  }
+
+  /** Starts the host's web server; after a crash, the pages a person edited are served again. */
+  private startHttp(h: Host): void {
+    const old = this.httpServers.get(h.name);
+    const server = startHttpServer(h);
+    if (old) for (const path of old.pages()) server.setPage(path, old.getPage(path)!);
+    this.httpServers.set(h.name, server);
   }
 
   private table(name: string): SocketTable {
@@ -384,10 +396,12 @@ export class Lab {
     const h = this.host(name);
     const table = this.table(name);
     this.driver.inject(() => {
+      this.httpServers.get(name)?.halt();
       h.restart();
       table.forgetAll();
       startServices(h);
       this.startDns(h);
+      this.startHttp(h);
       table.listen(CHAT_PORT);
     }, `crash ${name}`);
   }
