@@ -236,7 +236,10 @@ export class TcpSocket implements TcpSocketEvents {
     this.rtt = new RttEstimator({ initialRto: c.initialRtoMs, minRto: c.minRtoMs, maxRto: c.maxRtoMs });
     this.cc = createCongestionControl(c.congestionControl, this.sendMss, c.initialWindow);
     const s = tcp.ctx.scheduler;
-    this.rtxTimer = s.timer(() => this.onRetransmitTimer(), 'tcp rto');
+    this.rtxTimer = s.timer(() => {
+      this.onRetransmitTimer();
+      if (tcp.ctx.tracing) this.traceVars();
+    }, 'tcp rto');
     this.delackTimer = s.timer(() => this.onDelayedAck(), 'tcp delayed ack');
     this.keepTimer = s.timer(() => this.onKeepalive(), 'tcp keepalive');
     this.closeTimer = s.timer(() => this.onCloseTimer(), 'tcp time-wait');
@@ -267,6 +270,7 @@ export class TcpSocket implements TcpSocketEvents {
     const n = this.sendBuf.write(data);
     if (n < data.length) this.wantWritable = true;
     if (n > 0) this.dispatch();
+    if (this.tcp.ctx.tracing) this.traceVars();
     return n;
   }
 
@@ -285,6 +289,7 @@ export class TcpSocket implements TcpSocketEvents {
         this.dispatch();
       }
     }
+    if (out.length > 0 && this.tcp.ctx.tracing) this.traceVars();
     return out;
   }
 
@@ -518,6 +523,7 @@ export class TcpSocket implements TcpSocketEvents {
       this.dispatch();
       this.armKeepalive();
     }
+    if (this.tcp.ctx.tracing) this.traceVars();
   }
 
   /** RFC 9293 3.10.7.3 */
@@ -1552,6 +1558,43 @@ export class TcpSocket implements TcpSocketEvents {
     this.state = to;
     const ctx = this.tcp.ctx;
     if (ctx.tracing) ctx.emit({ type: 'tcp', t: ctx.now, host: ctx.hostName, conn: this.name, what: 'state', from, to, cause });
+  }
+
+  /** The variables the windows panel draws (TcpVarsEvent); callers check ctx.tracing first. */
+  private traceVars(): void {
+    if (this.state === 'CLOSED' || this.state === 'LISTEN') return;
+    const ctx = this.tcp.ctx;
+    const held: number[] = [];
+    for (const [l, r] of this.recv.blocks(this.rcvNxt)) held.push(l, r);
+    const sacked: number[] = [];
+    for (const [l, r] of this.sb.ranges()) sacked.push(l, r);
+    ctx.emit({
+      type: 'tcp',
+      t: ctx.now,
+      host: ctx.hostName,
+      conn: this.name,
+      what: 'vars',
+      state: this.state,
+      iss: this.iss,
+      irs: this.irs,
+      sndUna: this.sndUna,
+      sndNxt: this.sndNxt,
+      sndMax: this.sndMax,
+      sndWnd: this.sndWnd,
+      cwnd: this.cwnd,
+      ssthresh: this.ssthresh,
+      flight: this.flightSize,
+      sendQueued: this.sendBuf.length,
+      mss: this.sendMss,
+      srtt: this.rtt.srtt,
+      rttvar: this.rtt.rttvar,
+      rto: this.rtt.rto,
+      rcvNxt: this.rcvNxt,
+      rcvWnd: this.advertisableWindow(),
+      unread: this.recv.readable,
+      held,
+      sacked,
+    });
   }
 
   private cwndEvent(cause: string): void {
