@@ -315,7 +315,7 @@ export class TcpSocket implements TcpSocketEvents {
     if (this.closedByApp) return;
     this.closedByApp = true;
     if (this.state === 'LISTEN' || this.state === 'CLOSED') return this.becomeClosed('close');
-    if (this.state === 'SYN_SENT') return this.becomeClosed('close');
+    if (this.state === 'SYN_SENT') return this.becomeClosed('close (before the handshake completed)');
     if (this.recv.readable > 0 && this.synchronized()) {
       this.sendRst(this.sndMax);
       return this.becomeClosed('close with unread data: RST');
@@ -325,7 +325,7 @@ export class TcpSocket implements TcpSocketEvents {
 
   /** @internal The layer fails a connection still opening (an ICMP hard error, RFC 1122 4.2.3.9). */
   abortWithError(code: 'ECONNREFUSED', message: string): void {
-    this.fail(code, message);
+    this.fail(code, message, 'rcv ICMP unreachable');
   }
 
   /** Aborts: RST to the peer, CLOSED at once (RFC 9293 3.10.5). */
@@ -538,7 +538,7 @@ export class TcpSocket implements TcpSocketEvents {
     }
     // Second: RST. Acceptable only with an acceptable ACK (RFC 5961 3.2 keeps this for SYN-SENT).
     if (seg.has(RST)) {
-      if (seg.has(ACK)) this.fail('ECONNREFUSED', `Connection refused by ${formatIpv4(this.remoteAddr)}:${this.remotePort} (RST).`);
+      if (seg.has(ACK)) this.fail('ECONNREFUSED', `Connection refused by ${formatIpv4(this.remoteAddr)}:${this.remotePort} (RST).`, 'rcv RST,ACK');
       return;
     }
     // Fourth: SYN.
@@ -629,12 +629,12 @@ export class TcpSocket implements TcpSocketEvents {
       switch (this.state) {
         case 'SYN_RCVD':
           if (this.passive) return this.becomeClosed('rcv RST (back to LISTEN)');
-          return this.fail('ECONNREFUSED', 'Connection refused (RST in SYN_RCVD).');
+          return this.fail('ECONNREFUSED', 'Connection refused (RST in SYN_RCVD).', 'rcv RST');
         case 'ESTABLISHED':
         case 'FIN_WAIT_1':
         case 'FIN_WAIT_2':
         case 'CLOSE_WAIT':
-          return this.fail('ECONNRESET', `Connection reset by ${formatIpv4(this.remoteAddr)}:${this.remotePort}.`);
+          return this.fail('ECONNRESET', `Connection reset by ${formatIpv4(this.remoteAddr)}:${this.remotePort}.`, 'rcv RST');
         default:
           return this.becomeClosed('rcv RST');
       }
@@ -1379,7 +1379,7 @@ export class TcpSocket implements TcpSocketEvents {
     if (this.persisting) return this.onPersist();
     this.retries++;
     if (this.state === 'SYN_SENT') {
-      if (this.retries > this.config.synRetries) return this.fail('ETIMEDOUT', `Connection to ${formatIpv4(this.remoteAddr)}:${this.remotePort} timed out: no answer to ${this.retries} SYNs.`);
+      if (this.retries > this.config.synRetries) return this.fail('ETIMEDOUT', `Connection to ${formatIpv4(this.remoteAddr)}:${this.remotePort} timed out: no answer to ${this.retries} SYNs.`, 'SYN retries exhausted');
       this.rtt.backoff();
       this.sendSyn(false);
       this.retransmits++;
@@ -1394,7 +1394,7 @@ export class TcpSocket implements TcpSocketEvents {
       this.traceRetransmit('syn', this.iss, 0);
       return this.armRtx();
     }
-    if (this.retries > this.config.maxRetries) return this.fail('ETIMEDOUT', `Connection timed out: ${this.config.maxRetries} retransmissions went unanswered.`);
+    if (this.retries > this.config.maxRetries) return this.fail('ETIMEDOUT', `Connection timed out: ${this.config.maxRetries} retransmissions went unanswered.`, 'retransmissions exhausted');
     // RFC 5681 3.1 eq. 4: ssthresh once per loss episode; cwnd to one segment (the loss window).
     this.cc.onRto(this.flightSize, ctx.now, !this.lossEpisode);
     this.lossEpisode = true;
@@ -1475,7 +1475,7 @@ export class TcpSocket implements TcpSocketEvents {
     }
     if (this.keepProbes >= this.config.keepCount) {
       this.sendRst(this.sndMax);
-      return this.fail('ETIMEDOUT', `The peer stopped answering keepalive probes (${this.keepProbes} unanswered).`);
+      return this.fail('ETIMEDOUT', `The peer stopped answering keepalive probes (${this.keepProbes} unanswered).`, 'keepalive probes unanswered / snd RST');
     }
     this.keepProbes++;
     this.emit(seqAdd(this.sndMax, -1), ACK, 0, 0);
@@ -1608,10 +1608,11 @@ export class TcpSocket implements TcpSocketEvents {
     if (ctx.tracing) ctx.emit({ type: 'tcp', t: ctx.now, host: ctx.hostName, conn: this.name, what: 'retransmit', cause, seq, len });
   }
 
-  private fail(code: 'ECONNREFUSED' | 'ECONNRESET' | 'ETIMEDOUT', message: string): void {
+  /** `event` says what happened, as the state diagram labels a transition ("rcv RST"); the code is added to it. */
+  private fail(code: 'ECONNREFUSED' | 'ECONNRESET' | 'ETIMEDOUT', message: string, event: string): void {
     const ctx = this.tcp.ctx;
     if (ctx.tracing) ctx.emit({ type: 'tcp', t: ctx.now, host: ctx.hostName, conn: this.name, what: 'error', code, detail: message });
-    this.becomeClosed(code);
+    this.becomeClosed(`${event} (${code})`);
     this.onError?.(new SocketError(code as never, message));
   }
 
