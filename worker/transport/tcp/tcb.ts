@@ -551,7 +551,7 @@ export class TcpSocket implements TcpSocketEvents {
       this.ackAdvance(seg.ack);
       this.updateWindow(seg, true);
       // SYN,ACK: ESTABLISHED; ACK it (data in the SYN,ACK is processed as in ESTABLISHED).
-      this.rtxTimer.cancel();
+      this.stopTimer(this.rtxTimer, this.rtxKind);
       // RFC 6298 5.7: no RTT sample from a retransmitted SYN, so data starts with RTO = 3 s.
       this.rtt.reset(synRetransmitted ? Math.max(RTO_AFTER_SYN_RETRANSMIT, this.config.initialRtoMs) : this.config.initialRtoMs);
       this.retries = 0;
@@ -672,7 +672,7 @@ export class TcpSocket implements TcpSocketEvents {
 
   /** SYN_RCVD -> ESTABLISHED: our SYN is acknowledged (RFC 9293 3.10.7.4 "fifth"). */
   private establishFromSynRcvd(seg: SegmentIn, cause: string): void {
-    this.rtxTimer.cancel();
+    this.stopTimer(this.rtxTimer, this.rtxKind);
     const synAckRetransmitted = this.retries > 0;
     this.retries = 0;
     this.setState('ESTABLISHED', cause);
@@ -1485,8 +1485,8 @@ export class TcpSocket implements TcpSocketEvents {
   }
 
   private enterTimeWait(cause: string): void {
-    this.rtxTimer.cancel();
-    this.keepTimer.cancel();
+    this.stopTimer(this.rtxTimer, this.rtxKind);
+    this.stopTimer(this.keepTimer, 'keepalive');
     if (!this.config.timeWait) {
       this.setState('TIME_WAIT', cause);
       return this.becomeClosed('TIME_WAIT disabled');
@@ -1496,6 +1496,8 @@ export class TcpSocket implements TcpSocketEvents {
   }
 
   private armCloseTimer(ms: number, kind: 'time-wait' | 'fin-wait-2'): void {
+    // FIN_WAIT_2's limit gives way to 2 MSL when the peer's FIN arrives.
+    if (kind === 'time-wait') this.stopTimer(this.closeTimer, 'fin-wait-2');
     this.closeTimer.setIn(ms);
     this.tcp.ctx.timer('start', kind, this.name, this.closeTimer.deadline);
   }
@@ -1616,12 +1618,19 @@ export class TcpSocket implements TcpSocketEvents {
     this.onError?.(new SocketError(code as never, message));
   }
 
+  /** Cancels a timer; if it was running, the trace hears that it stopped (a timer's every start ends in a stop or a fire). */
+  private stopTimer(timer: Timer, kind: string): void {
+    if (!timer.armed) return;
+    timer.cancel();
+    this.tcp.ctx.timer('stop', kind, this.name);
+  }
+
   /** Everything stops; the layer forgets the connection. */
   private becomeClosed(cause: string): void {
-    this.rtxTimer.cancel();
-    this.delackTimer.cancel();
-    this.keepTimer.cancel();
-    this.closeTimer.cancel();
+    this.stopTimer(this.rtxTimer, this.rtxKind);
+    this.stopTimer(this.delackTimer, 'delayed-ack');
+    this.stopTimer(this.keepTimer, 'keepalive');
+    this.stopTimer(this.closeTimer, this.state === 'TIME_WAIT' ? 'time-wait' : 'fin-wait-2');
     const wasListed = this.state !== 'CLOSED';
     if (this.state !== 'CLOSED') this.setState('CLOSED', cause);
     this.listener?.forget(this);
