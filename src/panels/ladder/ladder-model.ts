@@ -161,7 +161,7 @@ export class LadderModel {
   /** Only items of this connection (connKey), or everything. */
   filter: string | undefined;
 
-  private readonly local: Set<string>;
+  private local: Set<string>;
   private items: LadderItem[] = [];
   private itemBase = 0;
   // The axis: one entry per event placed on it (global op number = opBase + index).
@@ -478,6 +478,11 @@ export class LadderModel {
   setLayout(layout: LadderLayout): void {
     this.layout = layout;
     this.relayout();
+  }
+
+  /** Which hosts' frames this trace has both ways (known once the lab has started). */
+  setLocal(hosts: readonly string[]): void {
+    this.local = new Set(hosts);
   }
 
   setFilter(conn: string | undefined): void {
