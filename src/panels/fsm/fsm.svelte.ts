@@ -41,7 +41,9 @@ export class FsmState {
   get shown(): ConnHistory | undefined {
     void this.version;
     const sel = this.lab.selectedConn;
-    return (sel ? this.model.get(sel) : undefined) ?? (this.model.latest ? this.model.get(this.model.latest) : undefined);
+    const h = (sel ? this.model.get(sel) : undefined) ?? (this.model.latest ? this.model.get(this.model.latest) : undefined);
+    // A copy: the model changes its histories in place, and a derived value that is the same object would not update the view.
+    return h ? { ...h, transitions: [...h.transitions] } : undefined;
   }
 
   /** The close timer the shown connection is waiting on, if any. */
@@ -52,7 +54,7 @@ export class FsmState {
 
   counts(h: ConnHistory | undefined): Map<string, number> {
     void this.version;
-    if (this.scope === 'all') return this.model.totals;
+    if (this.scope === 'all') return new Map(this.model.totals);
     return h ? this.model.countsOf(h.conn) : new Map();
   }
 
