@@ -23,23 +23,23 @@ export interface NodePlace {
   y: number;
 }
 
-/** Centres in a 760 × 600 drawing, following the RFC's figure. */
+/** Centres in a 900 × 640 drawing, following the RFC's figure. */
 export const NODES: readonly NodePlace[] = [
-  { id: 'CLOSED', state: 'CLOSED', x: 380, y: 40 },
-  { id: 'LISTEN', state: 'LISTEN', x: 380, y: 130 },
-  { id: 'SYN_RCVD', state: 'SYN_RCVD', x: 130, y: 220 },
-  { id: 'SYN_SENT', state: 'SYN_SENT', x: 630, y: 220 },
-  { id: 'ESTABLISHED', state: 'ESTABLISHED', x: 380, y: 310 },
-  { id: 'FIN_WAIT_1', state: 'FIN_WAIT_1', x: 130, y: 400 },
-  { id: 'CLOSE_WAIT', state: 'CLOSE_WAIT', x: 630, y: 400 },
-  { id: 'FIN_WAIT_2', state: 'FIN_WAIT_2', x: 130, y: 490 },
-  { id: 'CLOSING', state: 'CLOSING', x: 380, y: 490 },
-  { id: 'LAST_ACK', state: 'LAST_ACK', x: 630, y: 490 },
-  { id: 'TIME_WAIT', state: 'TIME_WAIT', x: 380, y: 570 },
-  { id: 'CLOSED_END', state: 'CLOSED', x: 630, y: 570 },
+  { id: 'CLOSED', state: 'CLOSED', x: 450, y: 40 },
+  { id: 'LISTEN', state: 'LISTEN', x: 450, y: 140 },
+  { id: 'SYN_RCVD', state: 'SYN_RCVD', x: 150, y: 235 },
+  { id: 'SYN_SENT', state: 'SYN_SENT', x: 750, y: 235 },
+  { id: 'ESTABLISHED', state: 'ESTABLISHED', x: 450, y: 330 },
+  { id: 'FIN_WAIT_1', state: 'FIN_WAIT_1', x: 150, y: 425 },
+  { id: 'CLOSE_WAIT', state: 'CLOSE_WAIT', x: 750, y: 425 },
+  { id: 'FIN_WAIT_2', state: 'FIN_WAIT_2', x: 150, y: 520 },
+  { id: 'CLOSING', state: 'CLOSING', x: 450, y: 520 },
+  { id: 'LAST_ACK', state: 'LAST_ACK', x: 750, y: 520 },
+  { id: 'TIME_WAIT', state: 'TIME_WAIT', x: 450, y: 605 },
+  { id: 'CLOSED_END', state: 'CLOSED', x: 750, y: 605 },
 ];
 
-export const NODE_W = 132;
+export const NODE_W = 140;
 export const NODE_H = 34;
 
 export interface EdgeSpec {

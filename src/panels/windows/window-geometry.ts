@@ -32,6 +32,8 @@ export interface Mark {
   at: number;
   /** The sequence number, relative to the initial one. */
   value: number;
+  /** Past the right end of the bar (drawn at the edge). */
+  beyond?: boolean;
 }
 
 export interface Bar<K extends string> {
@@ -62,7 +64,8 @@ export function senderBar(v: TcpVarsEvent): Bar<SenderZone> {
   const cwndEnd = v.cwnd;
   // What may be outstanding: the smaller of the peer's window and cwnd (RFC 5681 eq. 1 ... the sender sends at most min(cwnd, rwnd)).
   const allowed = Math.max(nxt, Math.min(wndEnd, cwndEnd));
-  const span = Math.max(max, wndEnd, Math.min(cwndEnd, 4 * Math.max(wndEnd, v.mss)), v.mss);
+  // The interesting part is what is outstanding and allowed; a window far bigger than that runs off the right edge (its mark says so).
+  const span = 2 * Math.max(max, allowed, v.mss);
   const { at } = scaler(span);
   const zones: Zone<SenderZone>[] = [
     { kind: 'acked', from: 0, to: at(0), bytes: undefined },
@@ -74,8 +77,8 @@ export function senderBar(v: TcpVarsEvent): Bar<SenderZone> {
   const marks: Mark[] = [
     { name: 'SND.UNA', at: at(0), value: rel(0) },
     { name: 'SND.NXT', at: at(nxt), value: rel(nxt) },
-    { name: 'SND.UNA+SND.WND', at: at(wndEnd), value: rel(wndEnd) },
-    { name: 'SND.UNA+cwnd', at: at(cwndEnd), value: rel(cwndEnd) },
+    { name: 'SND.UNA+SND.WND', at: at(wndEnd), value: rel(wndEnd), beyond: at(wndEnd) >= 1 },
+    { name: 'SND.UNA+cwnd', at: at(cwndEnd), value: rel(cwndEnd), beyond: at(cwndEnd) >= 1 },
   ];
   const blocks: { from: number; to: number }[] = [];
   for (let i = 0; i + 1 < v.sacked.length; i += 2) blocks.push({ from: at(diff(v.sacked[i]!, v.sndUna)), to: at(diff(v.sacked[i + 1]!, v.sndUna)) });
