@@ -784,8 +784,8 @@ export class TcpSocket implements TcpSocketEvents {
       this.onWritable?.();
     }
     if (this.sndUna === this.sndMax || seqGe(this.sndUna, this.sndMax)) {
-      this.rtxTimer.cancel();
-      this.tcp.ctx.timer('stop', 'rto', this.name);
+      // Named by the kind it was started as (the SYN timer when this ACK completes the handshake).
+      this.stopTimer(this.rtxTimer, this.rtxKind);
     } else if (!this.persisting) {
       this.armRtx();
     }
