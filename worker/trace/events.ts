@@ -175,7 +175,49 @@ export type TcpEvent =
   | { type: 'tcp'; t: number; host: string; conn: string; what: 'error'; code: string; detail: string }
   | { type: 'tcp'; t: number; host: string; conn: string; what: 'cwnd'; cwnd: number; ssthresh: number; cause: string }
   /** An RTT measurement (ms): from a timed segment or a timestamp echo, and SRTT, RTTVAR and RTO after it. */
-  | { type: 'tcp'; t: number; host: string; conn: string; what: 'rtt'; sample: number; source: 'timed' | 'timestamp'; srtt: number; rttvar: number; rto: number };
+  | { type: 'tcp'; t: number; host: string; conn: string; what: 'rtt'; sample: number; source: 'timed' | 'timestamp'; srtt: number; rttvar: number; rto: number }
+  | TcpVarsEvent;
+
+/**
+ * The connection's true variables after it processed a segment, sent a burst or
+ * was read from (at most one per such step, only while tracing): what the
+ * windows panel draws. Sequence numbers are absolute; sizes in bytes; times in ms.
+ */
+export interface TcpVarsEvent {
+  type: 'tcp';
+  t: number;
+  host: string;
+  conn: string;
+  what: 'vars';
+  state: string;
+  iss: number;
+  irs: number;
+  sndUna: number;
+  sndNxt: number;
+  /** Highest sequence number sent so far (SND.NXT can fall below it after an RTO). */
+  sndMax: number;
+  /** SND.WND, scaled: the peer's offered window. */
+  sndWnd: number;
+  cwnd: number;
+  ssthresh: number;
+  /** FlightSize (RFC 5681): SND.NXT - SND.UNA. */
+  flight: number;
+  /** Bytes the application wrote that wait in the send buffer (sent or not). */
+  sendQueued: number;
+  mss: number;
+  srtt: number;
+  rttvar: number;
+  rto: number;
+  rcvNxt: number;
+  /** The window we advertise from RCV.NXT. */
+  rcvWnd: number;
+  /** In-order bytes received that the application has not read yet. */
+  unread: number;
+  /** Out-of-order blocks held, flattened [left, right, left, right, ...) as sequence numbers. */
+  held: number[];
+  /** What the peer has SACKed of our data (the sender's scoreboard), flattened the same way. */
+  sacked: number[];
+}
 
 /**
  * DNS (worker/apps/dns): what the resolver asked and heard, what a server

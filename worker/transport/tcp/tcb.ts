@@ -236,7 +236,10 @@ export class TcpSocket implements TcpSocketEvents {
     this.rtt = new RttEstimator({ initialRto: c.initialRtoMs, minRto: c.minRtoMs, maxRto: c.maxRtoMs });
     this.cc = createCongestionControl(c.congestionControl, this.sendMss, c.initialWindow);
     const s = tcp.ctx.scheduler;
-    this.rtxTimer = s.timer(() => this.onRetransmitTimer(), 'tcp rto');
+    this.rtxTimer = s.timer(() => {
+      this.onRetransmitTimer();
+      if (tcp.ctx.tracing) this.traceVars();
+    }, 'tcp rto');
     this.delackTimer = s.timer(() => this.onDelayedAck(), 'tcp delayed ack');
     this.keepTimer = s.timer(() => this.onKeepalive(), 'tcp keepalive');
     this.closeTimer = s.timer(() => this.onCloseTimer(), 'tcp time-wait');
@@ -267,6 +270,7 @@ export class TcpSocket implements TcpSocketEvents {
     const n = this.sendBuf.write(data);
     if (n < data.length) this.wantWritable = true;
     if (n > 0) this.dispatch();
+    if (this.tcp.ctx.tracing) this.traceVars();
     return n;
   }
 
@@ -285,6 +289,7 @@ export class TcpSocket implements TcpSocketEvents {
         this.dispatch();
       }
     }
+    if (out.length > 0 && this.tcp.ctx.tracing) this.traceVars();
     return out;
   }
 
@@ -310,7 +315,7 @@ export class TcpSocket implements TcpSocketEvents {
     if (this.closedByApp) return;
     this.closedByApp = true;
     if (this.state === 'LISTEN' || this.state === 'CLOSED') return this.becomeClosed('close');
-    if (this.state === 'SYN_SENT') return this.becomeClosed('close');
+    if (this.state === 'SYN_SENT') return this.becomeClosed('close (before the handshake completed)');
     if (this.recv.readable > 0 && this.synchronized()) {
       this.sendRst(this.sndMax);
       return this.becomeClosed('close with unread data: RST');
@@ -320,7 +325,7 @@ export class TcpSocket implements TcpSocketEvents {
 
   /** @internal The layer fails a connection still opening (an ICMP hard error, RFC 1122 4.2.3.9). */
   abortWithError(code: 'ECONNREFUSED', message: string): void {
-    this.fail(code, message);
+    this.fail(code, message, 'rcv ICMP unreachable');
   }
 
   /** Aborts: RST to the peer, CLOSED at once (RFC 9293 3.10.5). */
@@ -518,6 +523,7 @@ export class TcpSocket implements TcpSocketEvents {
       this.dispatch();
       this.armKeepalive();
     }
+    if (this.tcp.ctx.tracing) this.traceVars();
   }
 
   /** RFC 9293 3.10.7.3 */
@@ -532,7 +538,7 @@ export class TcpSocket implements TcpSocketEvents {
     }
     // Second: RST. Acceptable only with an acceptable ACK (RFC 5961 3.2 keeps this for SYN-SENT).
     if (seg.has(RST)) {
-      if (seg.has(ACK)) this.fail('ECONNREFUSED', `Connection refused by ${formatIpv4(this.remoteAddr)}:${this.remotePort} (RST).`);
+      if (seg.has(ACK)) this.fail('ECONNREFUSED', `Connection refused by ${formatIpv4(this.remoteAddr)}:${this.remotePort} (RST).`, 'rcv RST,ACK');
       return;
     }
     // Fourth: SYN.
@@ -545,7 +551,7 @@ export class TcpSocket implements TcpSocketEvents {
       this.ackAdvance(seg.ack);
       this.updateWindow(seg, true);
       // SYN,ACK: ESTABLISHED; ACK it (data in the SYN,ACK is processed as in ESTABLISHED).
-      this.rtxTimer.cancel();
+      this.stopTimer(this.rtxTimer, this.rtxKind);
       // RFC 6298 5.7: no RTT sample from a retransmitted SYN, so data starts with RTO = 3 s.
       this.rtt.reset(synRetransmitted ? Math.max(RTO_AFTER_SYN_RETRANSMIT, this.config.initialRtoMs) : this.config.initialRtoMs);
       this.retries = 0;
@@ -623,12 +629,12 @@ export class TcpSocket implements TcpSocketEvents {
       switch (this.state) {
         case 'SYN_RCVD':
           if (this.passive) return this.becomeClosed('rcv RST (back to LISTEN)');
-          return this.fail('ECONNREFUSED', 'Connection refused (RST in SYN_RCVD).');
+          return this.fail('ECONNREFUSED', 'Connection refused (RST in SYN_RCVD).', 'rcv RST');
         case 'ESTABLISHED':
         case 'FIN_WAIT_1':
         case 'FIN_WAIT_2':
         case 'CLOSE_WAIT':
-          return this.fail('ECONNRESET', `Connection reset by ${formatIpv4(this.remoteAddr)}:${this.remotePort}.`);
+          return this.fail('ECONNRESET', `Connection reset by ${formatIpv4(this.remoteAddr)}:${this.remotePort}.`, 'rcv RST');
         default:
           return this.becomeClosed('rcv RST');
       }
@@ -666,7 +672,7 @@ export class TcpSocket implements TcpSocketEvents {
 
   /** SYN_RCVD -> ESTABLISHED: our SYN is acknowledged (RFC 9293 3.10.7.4 "fifth"). */
   private establishFromSynRcvd(seg: SegmentIn, cause: string): void {
-    this.rtxTimer.cancel();
+    this.stopTimer(this.rtxTimer, this.rtxKind);
     const synAckRetransmitted = this.retries > 0;
     this.retries = 0;
     this.setState('ESTABLISHED', cause);
@@ -782,8 +788,8 @@ export class TcpSocket implements TcpSocketEvents {
       this.onWritable?.();
     }
     if (this.sndUna === this.sndMax || seqGe(this.sndUna, this.sndMax)) {
-      this.rtxTimer.cancel();
-      this.tcp.ctx.timer('stop', 'rto', this.name);
+      // Named by the kind it was started as (the SYN timer when this ACK completes the handshake).
+      this.stopTimer(this.rtxTimer, this.rtxKind);
     } else if (!this.persisting) {
       this.armRtx();
     }
@@ -1377,7 +1383,7 @@ export class TcpSocket implements TcpSocketEvents {
     if (this.persisting) return this.onPersist();
     this.retries++;
     if (this.state === 'SYN_SENT') {
-      if (this.retries > this.config.synRetries) return this.fail('ETIMEDOUT', `Connection to ${formatIpv4(this.remoteAddr)}:${this.remotePort} timed out: no answer to ${this.retries} SYNs.`);
+      if (this.retries > this.config.synRetries) return this.fail('ETIMEDOUT', `Connection to ${formatIpv4(this.remoteAddr)}:${this.remotePort} timed out: no answer to ${this.retries} SYNs.`, 'SYN retries exhausted');
       this.rtt.backoff();
       this.sendSyn(false);
       this.retransmits++;
@@ -1392,7 +1398,7 @@ export class TcpSocket implements TcpSocketEvents {
       this.traceRetransmit('syn', this.iss, 0);
       return this.armRtx();
     }
-    if (this.retries > this.config.maxRetries) return this.fail('ETIMEDOUT', `Connection timed out: ${this.config.maxRetries} retransmissions went unanswered.`);
+    if (this.retries > this.config.maxRetries) return this.fail('ETIMEDOUT', `Connection timed out: ${this.config.maxRetries} retransmissions went unanswered.`, 'retransmissions exhausted');
     // RFC 5681 3.1 eq. 4: ssthresh once per loss episode; cwnd to one segment (the loss window).
     this.cc.onRto(this.flightSize, ctx.now, !this.lossEpisode);
     this.lossEpisode = true;
@@ -1473,7 +1479,7 @@ export class TcpSocket implements TcpSocketEvents {
     }
     if (this.keepProbes >= this.config.keepCount) {
       this.sendRst(this.sndMax);
-      return this.fail('ETIMEDOUT', `The peer stopped answering keepalive probes (${this.keepProbes} unanswered).`);
+      return this.fail('ETIMEDOUT', `The peer stopped answering keepalive probes (${this.keepProbes} unanswered).`, 'keepalive probes unanswered / snd RST');
     }
     this.keepProbes++;
     this.emit(seqAdd(this.sndMax, -1), ACK, 0, 0);
@@ -1483,8 +1489,8 @@ export class TcpSocket implements TcpSocketEvents {
   }
 
   private enterTimeWait(cause: string): void {
-    this.rtxTimer.cancel();
-    this.keepTimer.cancel();
+    this.stopTimer(this.rtxTimer, this.rtxKind);
+    this.stopTimer(this.keepTimer, 'keepalive');
     if (!this.config.timeWait) {
       this.setState('TIME_WAIT', cause);
       return this.becomeClosed('TIME_WAIT disabled');
@@ -1494,6 +1500,8 @@ export class TcpSocket implements TcpSocketEvents {
   }
 
   private armCloseTimer(ms: number, kind: 'time-wait' | 'fin-wait-2'): void {
+    // FIN_WAIT_2's limit gives way to 2 MSL when the peer's FIN arrives.
+    if (kind === 'time-wait') this.stopTimer(this.closeTimer, 'fin-wait-2');
     this.closeTimer.setIn(ms);
     this.tcp.ctx.timer('start', kind, this.name, this.closeTimer.deadline);
   }
@@ -1558,6 +1566,43 @@ export class TcpSocket implements TcpSocketEvents {
     if (ctx.tracing) ctx.emit({ type: 'tcp', t: ctx.now, host: ctx.hostName, conn: this.name, what: 'state', from, to, cause });
   }
 
+  /** The variables the windows panel draws (TcpVarsEvent); callers check ctx.tracing first. */
+  private traceVars(): void {
+    if (this.state === 'CLOSED' || this.state === 'LISTEN') return;
+    const ctx = this.tcp.ctx;
+    const held: number[] = [];
+    for (const [l, r] of this.recv.blocks(this.rcvNxt)) held.push(l, r);
+    const sacked: number[] = [];
+    for (const [l, r] of this.sb.ranges()) sacked.push(l, r);
+    ctx.emit({
+      type: 'tcp',
+      t: ctx.now,
+      host: ctx.hostName,
+      conn: this.name,
+      what: 'vars',
+      state: this.state,
+      iss: this.iss,
+      irs: this.irs,
+      sndUna: this.sndUna,
+      sndNxt: this.sndNxt,
+      sndMax: this.sndMax,
+      sndWnd: this.sndWnd,
+      cwnd: this.cwnd,
+      ssthresh: this.ssthresh,
+      flight: this.flightSize,
+      sendQueued: this.sendBuf.length,
+      mss: this.sendMss,
+      srtt: this.rtt.srtt,
+      rttvar: this.rtt.rttvar,
+      rto: this.rtt.rto,
+      rcvNxt: this.rcvNxt,
+      rcvWnd: this.advertisableWindow(),
+      unread: this.recv.readable,
+      held,
+      sacked,
+    });
+  }
+
   private cwndEvent(cause: string): void {
     const ctx = this.tcp.ctx;
     if (ctx.tracing) ctx.emit({ type: 'tcp', t: ctx.now, host: ctx.hostName, conn: this.name, what: 'cwnd', cwnd: this.cwnd, ssthresh: this.ssthresh, cause });
@@ -1575,19 +1620,27 @@ export class TcpSocket implements TcpSocketEvents {
     if (ctx.tracing) ctx.emit({ type: 'tcp', t: ctx.now, host: ctx.hostName, conn: this.name, what: 'retransmit', cause, seq, len });
   }
 
-  private fail(code: 'ECONNREFUSED' | 'ECONNRESET' | 'ETIMEDOUT', message: string): void {
+  /** `event` says what happened, as the state diagram labels a transition ("rcv RST"); the code is added to it. */
+  private fail(code: 'ECONNREFUSED' | 'ECONNRESET' | 'ETIMEDOUT', message: string, event: string): void {
     const ctx = this.tcp.ctx;
     if (ctx.tracing) ctx.emit({ type: 'tcp', t: ctx.now, host: ctx.hostName, conn: this.name, what: 'error', code, detail: message });
-    this.becomeClosed(code);
+    this.becomeClosed(`${event} (${code})`);
     this.onError?.(new SocketError(code as never, message));
+  }
+
+  /** Cancels a timer; if it was running, the trace hears that it stopped (a timer's every start ends in a stop or a fire). */
+  private stopTimer(timer: Timer, kind: string): void {
+    if (!timer.armed) return;
+    timer.cancel();
+    this.tcp.ctx.timer('stop', kind, this.name);
   }
 
   /** Everything stops; the layer forgets the connection. */
   private becomeClosed(cause: string): void {
-    this.rtxTimer.cancel();
-    this.delackTimer.cancel();
-    this.keepTimer.cancel();
-    this.closeTimer.cancel();
+    this.stopTimer(this.rtxTimer, this.rtxKind);
+    this.stopTimer(this.delackTimer, 'delayed-ack');
+    this.stopTimer(this.keepTimer, 'keepalive');
+    this.stopTimer(this.closeTimer, this.state === 'TIME_WAIT' ? 'time-wait' : 'fin-wait-2');
     const wasListed = this.state !== 'CLOSED';
     if (this.state !== 'CLOSED') this.setState('CLOSED', cause);
     this.listener?.forget(this);
