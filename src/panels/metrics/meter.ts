@@ -105,6 +105,11 @@ export class MetricsMeter {
         const c = this.conn(e.host, e.conn);
         c.cwnd = e.cwnd;
         c.ssthresh = e.ssthresh;
+      } else if (e.what === 'vars') {
+        const c = this.conn(e.host, e.conn);
+        c.cwnd = e.cwnd;
+        c.ssthresh = e.ssthresh;
+        if (e.srtt > 0) c.srtt = e.srtt;
       } else if (e.what === 'state' && e.to === 'CLOSED') this.conns.delete(`${e.host}|${e.conn}`);
     }
   }

@@ -174,6 +174,16 @@ export class PlotBook {
         const c = this.conn(e.host, e.conn, undefined, e.t);
         c?.cwnd.push({ t: e.t / 1000, cwnd: e.cwnd, ssthresh: e.ssthresh >= 0x40000000 ? NaN : e.ssthresh });
         this.version++;
+      } else if (e.what === 'vars') {
+        // The true cwnd after every segment (the 'cwnd' events mark only its cuts): a point whenever it moved.
+        const c = this.conn(e.host, e.conn, undefined, e.t);
+        if (!c) return;
+        const ss = e.ssthresh >= 0x40000000 ? NaN : e.ssthresh;
+        const k = c.cwnd.cols;
+        const n = k.t.length;
+        if (n > 0 && k.cwnd[n - 1] === e.cwnd && Object.is(k.ssthresh[n - 1], ss)) return;
+        c.cwnd.push({ t: e.t / 1000, cwnd: e.cwnd, ssthresh: ss });
+        this.version++;
       } else if (e.what === 'rtt') {
         const c = this.conn(e.host, e.conn, undefined, e.t);
         c?.rtt.push({ t: e.t / 1000, sample: e.sample, srtt: e.srtt, rto: e.rto });

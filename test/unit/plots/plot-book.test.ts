@@ -85,8 +85,11 @@ describe('PlotBook', () => {
     for (let i = 1; i < b.t.length; i++) expect(b.t[i]! - b.t[i - 1]!).toBeGreaterThanOrEqual(BIN_MS / 1000 - 1e-9);
 
     // cwnd and RTT are the stack's own numbers, one point per event.
-    const cwndEvents = (net.events as TcpEvent[]).filter((e) => e.type === 'tcp' && e.host === 'alice' && e.conn === conn && e.what === 'cwnd');
-    expect(plot.cwnd.length).toBe(cwndEvents.length);
+    // Every cwnd the stack reported (its cuts, and its value after each segment) is on the curve, in order, without repeats.
+    const reported = (net.events as TcpEvent[]).filter((e) => e.type === 'tcp' && e.host === 'alice' && e.conn === conn && (e.what === 'cwnd' || e.what === 'vars')) as { cwnd: number }[];
+    const distinct = reported.map((e) => e.cwnd).filter((x, i, a) => i === 0 || x !== a[i - 1]);
+    expect(plot.cwnd.cols.cwnd.filter((x, i, a) => i === 0 || x !== a[i - 1])).toEqual(distinct);
+    expect(plot.cwnd.length).toBeGreaterThan(10);
     const rttEvents = (net.events as TcpEvent[]).filter((e) => e.type === 'tcp' && e.host === 'alice' && e.conn === conn && e.what === 'rtt');
     expect(plot.rtt.length).toBe(rttEvents.length);
     expect(plot.rtt.cols.srtt[plot.rtt.length - 1]).toBe((rttEvents[rttEvents.length - 1] as { srtt: number }).srtt);
