@@ -36,7 +36,8 @@ import type { TcpInfo } from './transport/tcp/tcb';
 
 import { DNS_PLAN, HOST_SPECS } from './host-plan';
 import { startLabDns, type LabDns, type LabDnsHost } from './apps/dns/lab-zones';
-import type { LookupOptions, Resolution } from './apps/dns/resolver';
+import type { LookupOptions, Resolution, ResolveMode } from './apps/dns/resolver';
+import { HttpClient, type HttpClientStats, type HttpExchange, type HttpFetchInit, type HttpFetchResult } from './apps/http/client';
 import type { CacheEntrySnapshot } from './apps/dns/cache';
 import { parseCidr } from './wire/addr';
 export { HOST_SPECS };
@@ -98,6 +99,8 @@ export class Lab {
   private readonly dns = new Map<string, LabDns>();
   /** Each host's web server (port 80), by host name. */
   readonly httpServers = new Map<string, HttpServer>();
+  /** Each host's web client (the mini browser's), made on first use, by host name. */
+  private readonly browsers = new Map<string, LabBrowser>();
 
   constructor(
     wall: WallClock,
@@ -187,6 +190,90 @@ export class Lab {
       d.resolver.flush();
       d.recursor.flush();
     }, `flush DNS cache of ${host}`);
+  }
+
+  // ---- the mini browser's HTTP client ----
+
+  private browser(name: string): LabBrowser {
+    let b = this.browsers.get(name);
+    if (b) return b;
+    const h = this.host(name);
+    const state: LabBrowser = { client: undefined as unknown as HttpClient, dnsMode: 'stub', lookups: new Map() };
+    state.client = new HttpClient(h, {
+      // Names go through this host's DNS resolver (stub or iterative, as the browser asks); the answer is
+      // kept so the page can show the queries behind the waterfall's DNS bar.
+      resolve: (host, done) =>
+        this.dnsOf(name).resolver.lookup(host, { mode: state.dnsMode }, (r) => {
+          state.lookups.set(host.toLowerCase(), r);
+          done(r.ok ? { ok: true, addr: r.addresses[0]! } : { ok: false, error: r.error.message });
+        }),
+    });
+    this.browsers.set(name, state);
+    return state;
+  }
+
+  /**
+   * Fetches a URL with `host`'s HTTP client; `onExchange` sees every phase of
+   * every request (redirects included) for a live waterfall. Always resolves:
+   * a failure is `ok: false` with a sentence. `dns` holds the lookups made for
+   * the names in the chain.
+   */
+  httpFetch(
+    host: string,
+    url: string,
+    options: { dnsMode?: ResolveMode; pool?: boolean; cache?: HttpFetchInit['cache']; method?: string; keepBody?: boolean },
+    onExchange: (x: HttpExchange) => void,
+  ): Promise<HttpFetchResult & { dns: Resolution[] }> {
+    return new Promise((resolve, reject) => {
+      this.driver.inject(() => {
+        try {
+          const b = this.browser(host);
+          if (options.dnsMode) b.dnsMode = options.dnsMode;
+          if (options.pool !== undefined && options.pool !== b.client.options.pool) b.client.setPool(options.pool);
+          b.lookups.clear();
+          b.client.request(url, { method: options.method, cache: options.cache, keepBody: options.keepBody, onExchange }, (r) => {
+            resolve({ ...r, dns: [...b.lookups.values()] });
+          });
+        } catch (err) {
+          reject(err instanceof Error ? new Error(err.message) : new Error(String(err)));
+        }
+      }, `fetch ${url} from ${host}`);
+    });
+  }
+
+  /** The browser client's counters (handshakes made, requests, reuse, cache) and its open connections. */
+  httpStats(host: string): HttpClientStats & { open: number; idle: number } {
+    const b = this.browsers.get(host);
+    const conns = b?.client.connections() ?? [];
+    const stats = b?.client.stats ?? { handshakes: 0, connectionsOpened: 0, requests: 0, reusedRequests: 0, cacheHits: 0, revalidated: 0 };
+    return { ...stats, open: conns.length, idle: conns.filter((c) => c.idle).length };
+  }
+
+  /** Forgets the browser's cache and closes its idle connections (a fresh start for a comparison). */
+  httpReset(host: string): void {
+    const b = this.browsers.get(host);
+    if (!b) return;
+    this.driver.inject(() => {
+      b.client.clearCache();
+      b.client.closeAll();
+      for (const k of Object.keys(b.client.stats) as (keyof HttpClientStats)[]) b.client.stats[k] = 0;
+    }, `reset the browser of ${host}`);
+  }
+
+  /** The paths of a host's own web site that a person can edit. */
+  sitePages(host: string): string[] {
+    return this.httpServers.get(host)?.pages() ?? [];
+  }
+
+  getPage(host: string, path: string): string | undefined {
+    return this.httpServers.get(host)?.getPage(path);
+  }
+
+  /** Serves new HTML at `path` of a host's site from now on. */
+  setPage(host: string, path: string, html: string): void {
+    const server = this.httpServers.get(host);
+    if (!server) throw new Error(`There is no web server on "${host}".`);
+    this.driver.inject(() => server.setPage(path, html), `edit ${path} on ${host}`);
   }
 
   /** Starts the host's web server; after a crash, the pages a person edited are served again. */
@@ -402,6 +489,8 @@ export class Lab {
       startServices(h);
       this.startDns(h);
       this.startHttp(h);
+      // The browser's connections and cache died with the host.
+      this.browsers.delete(name);
       table.listen(CHAT_PORT);
     }, `crash ${name}`);
   }
@@ -432,4 +521,11 @@ function requireAddress(text: string): number {
   const a = parseIpv4Text(text.trim());
   if (a === undefined) throw new Error(`"${text}" is not an IPv4 address (write it like 10.0.0.2).`);
   return a;
+}
+
+interface LabBrowser {
+  client: HttpClient;
+  dnsMode: ResolveMode;
+  /** The lookups made for the current fetch, by name. */
+  lookups: Map<string, Resolution>;
 }

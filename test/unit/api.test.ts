@@ -93,6 +93,42 @@ describe('worker API (solo mode)', () => {
     expect(t.udpSockets.map((u) => u.port)).toEqual(expect.arrayContaining([7, 9]));
   });
 
+  it('the mini browser: alice fetches www.bob.lab through DNS and one keep-alive connection', async () => {
+    const { wall, api } = setup();
+    api.startSolo(4);
+    wall.advance(10);
+    const phases: string[] = [];
+    const first = api.httpFetch('alice', 'http://www.bob.lab/', { dnsMode: 'stub' }, (x) => phases.push(x.phase));
+    wall.advance(2000);
+    const page = await first;
+    expect(page.ok).toBe(true);
+    expect(page.status).toBe(200);
+    expect(new TextDecoder().decode(page.body)).toContain('bob');
+    // One name looked up: one query to bob's server, answered with bob's address through the CNAME.
+    expect(page.dns).toHaveLength(1);
+    expect(page.dns[0]).toMatchObject({ ok: true, addresses: [0x0a000002], fromCache: false });
+    const x = page.exchanges[0]!;
+    expect(x.reused).toBe(false);
+    expect(x.conn).toMatch(/^10\.0\.0\.1:\d+>10\.0\.0\.2:80$/);
+    const tm = x.timing;
+    // DNS, then the handshake, then the request, the first byte and the end, in that order on the stack clock.
+    expect(tm.dnsStart! <= tm.dnsEnd! && tm.dnsEnd! <= tm.connectStart! && tm.connectStart! < tm.connectEnd!).toBe(true);
+    expect(tm.connectEnd! <= tm.requestSent! && tm.requestSent! < tm.firstByte! && tm.firstByte! <= tm.end!).toBe(true);
+    expect(phases).toContain('connecting');
+    expect(phases[phases.length - 1]).toBe('done');
+    // The stylesheet over the same connection: no new handshake.
+    const css = api.httpFetch('alice', 'http://www.bob.lab/style.css', {}, () => {});
+    wall.advance(1000);
+    expect((await css).exchanges[0]!.reused).toBe(true);
+    expect(api.httpStats('alice')).toMatchObject({ handshakes: 1, requests: 2, reusedRequests: 1 });
+    // Editing bob's home page changes what alice gets.
+    expect(api.sitePages('bob')).toContain('/');
+    api.setPage('bob', '/', '<!doctype html><title>edited</title><p>hello from the workshop</p>');
+    const again = api.httpFetch('alice', 'http://10.0.0.2/', { cache: 'no-store' }, () => {});
+    wall.advance(1000);
+    expect(new TextDecoder().decode((await again).body)).toContain('hello from the workshop');
+  });
+
   it('slow motion: at 0.1x, stack time advances a tenth of wall time', () => {
     const { wall, api } = setup();
     api.startSolo(1);
