@@ -240,8 +240,9 @@ export function createApi(io: ApiIo): WiretabApi {
     },
     async httpFetch(host, url, options, onExchange) {
       const r = await need().httpFetch(host, url, options, onExchange);
-      // The body crosses to the page without a copy: in a buffer of its own, transferred.
-      const body = r.body.byteOffset === 0 && r.body.byteLength === r.body.buffer.byteLength ? r.body : r.body.slice();
+      // The body crosses to the page in a buffer of its own, transferred. Always a copy: the client's cache may
+      // hold the very same bytes, and transferring its buffer would empty the cache entry.
+      const body = r.body.slice();
       return Comlink.transfer({ ...r, body }, [body.buffer as ArrayBuffer]);
     },
     httpStats: (host) => need().httpStats(host),
