@@ -96,20 +96,25 @@ export function bitPattern(value: number, totalBits: number, bitOffset: number, 
   return s;
 }
 
-/** Every node whose bytes include `byte`, outermost first (the path to the innermost field there). */
+/**
+ * The path to the innermost node whose bytes include `byte`, outermost first.
+ * Where several children share the byte (bit fields such as the TCP flags),
+ * the path stops at their parent: that is the field the byte belongs to.
+ */
 export function pathAt(tree: Field[], byte: number): Field[] {
   const path: Field[] = [];
   let level: Field[] | undefined = tree;
   while (level) {
     let next: Field | undefined;
+    let hits = 0;
     for (const f of level) {
       if (f.kind === 'expert' || f.length <= 0) continue;
       if (byte >= f.offset && byte < f.offset + f.length) {
-        next = f;
-        break;
+        hits++;
+        next ??= f;
       }
     }
-    if (!next) break;
+    if (!next || (hits > 1 && path.length > 0)) break;
     path.push(next);
     level = next.children;
   }

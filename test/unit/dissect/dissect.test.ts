@@ -136,7 +136,10 @@ describe('dissector', () => {
     const d = dissect(g.syn);
     expect(pathAt(d.tree, 34).map((f) => f.abbrev)).toEqual(['tcp', 'tcp.srcport']);
     expect(pathAt(d.tree, 26).map((f) => f.abbrev)).toEqual(['ip', 'ip.src']);
-    expect(pathAt(d.tree, 0).map((f) => f.abbrev)).toEqual(['eth', 'eth.dst', 'eth.dst.lg']);
+    // Bytes shared by bit fields belong to their parent field.
+    expect(pathAt(d.tree, 0).map((f) => f.abbrev)).toEqual(['eth', 'eth.dst']);
+    expect(pathAt(d.tree, 47).map((f) => f.abbrev)).toEqual(['tcp', 'tcp.flags']);
+    expect(pathAt(d.tree, 56).map((f) => f.abbrev)).toEqual(['tcp', 'tcp.options', 'tcp.options.mss', 'tcp.options.mss_val']);
   });
 
   it('never throws and never fails inside on random or mutated bytes', () => {
