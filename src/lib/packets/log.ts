@@ -73,7 +73,7 @@ export class PacketLog {
   }
 
   /** The row listing a host's frame: its own row, or (solo, rx) the sender's. */
-  private rowOf(host: string, frameId: number): number | undefined {
+  rowOf(host: string, frameId: number): number | undefined {
     if (this.mode === 'solo') {
       const h = this.store.hosts.indexOf(host);
       const abs = h < 0 ? undefined : this.rxToRow.get(h * 2 ** 32 + frameId);

@@ -196,7 +196,7 @@ export class PacketsState {
       const s = this.store.slot(cur);
       if (this.store.hosts[this.store.host[s]!] === ref.host && this.store.frameId[s] === ref.id) return;
     }
-    const abs = this.store.find(ref.host, ref.id);
+    const abs = this.log.rowOf(ref.host, ref.id);
     if (abs !== undefined) this.selectedAbs = abs;
   }
 
@@ -216,6 +216,9 @@ export class PacketsState {
 
   // ---- detail ----
 
+  /** The last dissection, kept while the frame and what is known about it stay the same (so hover state survives new batches). */
+  private dissected: { key: string; dissection: Dissection } | undefined;
+
   get detail(): { abs: number; row: ShownRow; dissection: Dissection | undefined } | undefined {
     void this.version;
     const abs = this.selectedAbs;
@@ -223,14 +226,17 @@ export class PacketsState {
     const st = this.store;
     const s = st.slot(abs);
     const row = this.rowOf(abs);
-    const bytes = st.frame(abs);
-    if (!bytes) return { abs, row, dissection: undefined };
+    if (!st.hasBytes(abs)) return { abs, row, dissection: undefined };
     const shift = st.wshift[s]!;
-    const dissection = dissect(bytes.slice(), {
-      windowShift: shift >= 0 ? shift : undefined,
-      expert: st.expert[s] ? { flags: st.expert[s]!, cause: st.causeOf(s), dupAck: st.dupAck[s] || undefined } : undefined,
-    });
-    return { abs, row, dissection };
+    const key = `${abs}/${shift}/${st.expert[s]}/${st.cause[s]}/${st.dupAck[s]}`;
+    if (this.dissected?.key !== key) {
+      const dissection = dissect(st.frame(abs)!.slice(), {
+        windowShift: shift >= 0 ? shift : undefined,
+        expert: st.expert[s] ? { flags: st.expert[s]!, cause: st.causeOf(s), dupAck: st.dupAck[s] || undefined } : undefined,
+      });
+      this.dissected = { key, dissection };
+    }
+    return { abs, row, dissection: this.dissected.dissection };
   }
 
   // ---- settings and export ----
