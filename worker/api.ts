@@ -12,6 +12,7 @@ import type { PingEvent, PingSummary } from './net/ping';
 import type { TraceEvent } from './trace/events';
 import type { CountersSnapshot } from './trace/counters';
 import type { ArpEntrySnapshot } from './net/arp-cache';
+import type { HostTables } from './host';
 import { Lab, type ConnectionSnapshot, type HostSummary } from './lab';
 import type { SocketTableEvent } from './apps/socket-table';
 import type { BulkEvent, BulkMode, BulkResult } from './apps/bulk';
@@ -69,6 +70,8 @@ export interface WiretabApi {
   state(): DriverState;
   counters(host: string): CountersSnapshot;
   arp(host: string): ArpEntrySnapshot[];
+  /** Interfaces, routes, ARP cache, counters and listening sockets of a host. */
+  tables(host: string): HostTables;
   pcap(host: string): Uint8Array;
   onTrace(listener: TraceBatchListener): void;
   /** Link conditioner of a host's outgoing direction. */
@@ -206,6 +209,7 @@ export function createApi(io: ApiIo): WiretabApi {
     state: () => need().state(),
     counters: (host) => need().counters(host),
     arp: (host) => need().arp(host),
+    tables: (host) => need().hostTables(host),
     pcap: (host) => need().pcap(host, io.epochMs()),
     onTrace(l) {
       listener = l;

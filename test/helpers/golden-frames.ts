@@ -9,11 +9,13 @@ import { parseIpv4 } from '../../worker/wire/addr';
 import { put16 } from '../../worker/wire/bytes';
 import { checksum } from '../../worker/wire/checksum';
 import type { FrameEvent, TraceEvent } from '../../worker/trace/events';
+import { dnsBytes, dnsQuery } from '../../worker/wire/dns';
 import { pair, utf8 } from './lan';
 
 export interface Golden {
+  /** Every event up to the UDP datagram and the ICMP error about it (the DNS query is not in it). */
   events: TraceEvent[];
-  /** alice's and bob's tx frames in order, as solo mode lists them. */
+  /** alice's and bob's tx frames in `events`, in order, as solo mode lists them. */
   tx: FrameEvent[];
   arpRequest: Uint8Array;
   arpReply: Uint8Array;
@@ -25,6 +27,7 @@ export interface Golden {
   fin: Uint8Array;
   udp: Uint8Array;
   portUnreachable: Uint8Array;
+  dns: Uint8Array;
 }
 
 function tcpFlags(f: Uint8Array): number | undefined {
@@ -50,14 +53,18 @@ export function golden(): Golden {
   const u = net.a.udp.bind(5000);
   u.sendTo(parseIpv4('10.0.0.2')!, 5353, utf8('hello'));
   net.run(50);
-  const tx = net.events.filter((e): e is FrameEvent => e.type === 'frame' && e.dir === 'tx');
+  const before = net.events.length;
+  u.sendTo(parseIpv4('10.0.0.2')!, 53, dnsBytes(dnsQuery(0x1234, 'www.bob.lab', 1, true)));
+  net.run(50);
+  const all = net.events.filter((e): e is FrameEvent => e.type === 'frame' && e.dir === 'tx');
+  const tx = net.events.slice(0, before).filter((e): e is FrameEvent => e.type === 'frame' && e.dir === 'tx');
   const find = (host: string, pred: (f: Uint8Array) => boolean): Uint8Array => {
-    const e = tx.find((x) => x.host === host && pred(x.frame));
+    const e = all.find((x) => x.host === host && pred(x.frame));
     if (!e) throw new Error('golden frame missing');
     return e.frame;
   };
   return {
-    events: net.events,
+    events: net.events.slice(0, before),
     tx,
     arpRequest: find('alice', (f) => f[12] === 8 && f[13] === 6 && f[21] === 1 && f[31] !== f[41]),
     arpReply: find('bob', (f) => f[12] === 8 && f[13] === 6 && f[21] === 2),
@@ -67,7 +74,8 @@ export function golden(): Golden {
     synAck: find('bob', (f) => tcpFlags(f) === 0x12),
     data: find('alice', (f) => tcpFlags(f) !== undefined && f.length > 66 + 12),
     fin: find('alice', (f) => (tcpFlags(f) ?? 0) & 0x01 ? true : false),
-    udp: find('alice', (f) => f[23] === 17),
+    udp: find('alice', (f) => f[23] === 17 && f[37] === 0xe9),
+    dns: find('alice', (f) => f[23] === 17 && f[36] === 0 && f[37] === 53),
     portUnreachable: find('bob', (f) => f[23] === 1 && f[34] === 3),
   };
 }

@@ -73,6 +73,26 @@ describe('worker API (solo mode)', () => {
     expect(pcap.ok && pcap.value.records.length).toBeGreaterThanOrEqual(8);
   });
 
+  it("a host's tables: interfaces, routes, ARP with ages, counters and listening sockets", async () => {
+    const { wall, api } = setup();
+    api.startSolo(3);
+    wall.advance(10);
+    const done = api.ping('alice', '10.0.0.2', 2, () => {});
+    wall.advance(3000);
+    await done;
+    const t = api.tables('alice');
+    expect(t.interfaces).toEqual([expect.objectContaining({ name: 'eth0', address: 0x0a000001, prefixLen: 24, mtu: 1500, up: true, queued: 0 })]);
+    expect(t.routes).toEqual([{ dest: 0x0a000000, prefixLen: 24, gateway: undefined, iface: 'eth0', source: 0x0a000001 }]);
+    expect(t.arp).toEqual([expect.objectContaining({ iface: 'eth0', ip: 0x0a000002, state: 'reachable' })]);
+    expect(t.arp[0]!.ageMs).toBeGreaterThan(0);
+    // two echo requests out, two replies in, each way
+    expect(t.counters.icmp?.counts).toMatchObject({ tx: 2, rx: 2 });
+    expect(api.tables('bob').counters.icmp?.counts).toMatchObject({ tx: 2, rx: 2 });
+    // every host runs echo (7), discard (9) and the chat listener (23)
+    expect(t.tcpListeners.map((l) => l.port)).toEqual(expect.arrayContaining([7, 9, 23]));
+    expect(t.udpSockets.map((u) => u.port)).toEqual(expect.arrayContaining([7, 9]));
+  });
+
   it('slow motion: at 0.1x, stack time advances a tenth of wall time', () => {
     const { wall, api } = setup();
     api.startSolo(1);

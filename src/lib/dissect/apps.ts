@@ -1,10 +1,12 @@
 /**
- * Application-layer dissectors, chosen by port. HTTP and DNS plug in here
- * (one module each, registered in APP_DISSECTORS) once their codecs exist.
+ * Application-layer dissectors, chosen by port: one module each (http.ts,
+ * dns.ts), registered in APP_DISSECTORS.
  */
 
 import type { DissectState } from './state';
 import type { Field } from './types';
+import { dnsDissector } from './dns';
+import { httpDissector } from './http';
 
 export interface AppDissector {
   name: string;
@@ -14,7 +16,7 @@ export interface AppDissector {
   dissect(s: DissectState, start: number, end: number): Field[] | undefined;
 }
 
-export const APP_DISSECTORS: AppDissector[] = [];
+export const APP_DISSECTORS: AppDissector[] = [httpDissector, dnsDissector];
 
 export function apps(s: DissectState, transport: 'tcp' | 'udp', srcPort: number, dstPort: number, start: number, end: number): Field[] | undefined {
   for (const d of APP_DISSECTORS) {

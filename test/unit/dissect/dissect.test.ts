@@ -43,16 +43,37 @@ describe('dissector', () => {
     for (const f of all(d.tree)) expect(f.offset + f.length).toBeLessThanOrEqual(g.syn.length);
   });
 
-  it('the encapsulation spans add up: 14 + 20 + 32 + payload', () => {
+  it('the encapsulation spans add up: 14 + 20 + 32 + 18 of HTTP', () => {
     const d = dissect(g.data);
     expect(d.spans.map((s) => [s.abbrev, s.headerLen])).toEqual([
       ['eth', 14],
       ['ip', 20],
       ['tcp', 32],
-      ['data', 18],
+      ['http', 18],
     ]);
     expect(d.spans[0]!.totalLen).toBe(g.data.length);
-    expect(find(d.tree, 'data.data').meaning).toBe(JSON.stringify('GET / HTTP/1.1\r\n\r\n'));
+  });
+
+  it('HTTP on port 80: the request line and its parts', () => {
+    const d = dissect(g.data);
+    expect(layers(d.tree)).toEqual(['eth', 'ip', 'tcp', 'http']);
+    expect(find(d.tree, 'http.request.method').value).toBe('GET');
+    expect(find(d.tree, 'http.request.uri').value).toBe('/');
+    const v = find(d.tree, 'http.request.version');
+    expect(new TextDecoder().decode(g.data.subarray(v.offset, v.offset + v.length))).toBe('HTTP/1.1');
+    expect(find(d.tree, 'http.end_of_head').offset).toBe(g.data.length - 2);
+  });
+
+  it('DNS on port 53: header flags as bits, the question', () => {
+    const d = dissect(g.dns);
+    expect(malformedOf(d.tree)).toEqual([]);
+    expect(layers(d.tree)).toEqual(['eth', 'ip', 'udp', 'dns']);
+    expect(find(d.tree, 'dns.id').value).toBe('0x1234');
+    const rd = find(d.tree, 'dns.flags.recdesired');
+    expect([rd.offset, rd.bitOffset, rd.bitWidth, rd.value]).toEqual([42 + 2, 7, 1, '1']);
+    const opcode = find(d.tree, 'dns.flags.opcode');
+    expect([opcode.bitOffset, opcode.bitWidth]).toEqual([1, 4]);
+    expect(all(d.tree).some((f) => f.value.includes('www.bob.lab'))).toBe(true);
   });
 
   it('a window with the scale from the SYN, and the expert findings with their cause', () => {
@@ -143,7 +164,7 @@ describe('dissector', () => {
   });
 
   it('never throws and never fails inside on random or mutated bytes', () => {
-    const frames = [g.syn, g.data, g.arpRequest, g.echoRequest, g.portUnreachable, g.udp, ipv4WithOptions()];
+    const frames = [g.syn, g.data, g.arpRequest, g.echoRequest, g.portUnreachable, g.udp, g.dns, ipv4WithOptions()];
     fc.assert(
       fc.property(fc.oneof(fc.uint8Array({ maxLength: 200 }), fc.tuple(fc.constantFrom(...frames), fc.array(fc.tuple(fc.nat(), fc.integer({ min: 0, max: 255 })), { maxLength: 8 }), fc.nat()).map(([f, muts, cut]) => {
         const m = f.slice(0, Math.max(0, f.length - (cut % 20)));

@@ -770,10 +770,14 @@ export class TcpSocket implements TcpSocketEvents {
     // An echo from before the last timeout is ambiguous the way Karn's rule means (it may answer the
     // original of data the timeout resent), so it is not used until the data outstanding then is acknowledged.
     if (this.rttTiming && seqGe(ack, this.rttSeq)) {
-      this.rtt.sample(this.tcp.ctx.now - this.rttTime);
+      const sample = this.tcp.ctx.now - this.rttTime;
+      this.rtt.sample(sample);
       this.rttTiming = false;
+      this.traceRtt(sample, 'timed');
     } else if (this.tsOk && this.lastSegEcr !== 0 && (this.tsRtoMark === undefined || seqGe(this.lastSegEcr, this.tsRtoMark))) {
-      this.rtt.sampleFromTimestamp(this.tsNow() - this.lastSegEcr);
+      const sample = this.tsNow() - this.lastSegEcr;
+      this.rtt.sampleFromTimestamp(sample);
+      this.traceRtt(sample, 'timestamp');
     }
     if (this.tsRtoMark !== undefined && seqGe(ack, this.recover)) this.tsRtoMark = undefined;
     this.sndUna = ack;
@@ -1620,6 +1624,12 @@ export class TcpSocket implements TcpSocketEvents {
   private cwndEvent(cause: string): void {
     const ctx = this.tcp.ctx;
     if (ctx.tracing) ctx.emit({ type: 'tcp', t: ctx.now, host: ctx.hostName, conn: this.name, what: 'cwnd', cwnd: this.cwnd, ssthresh: this.ssthresh, cause });
+  }
+
+  /** An RTT sample and the estimator after it (RFC 6298 2.2-2.3), for the RTT plot. */
+  private traceRtt(sample: number, source: 'timed' | 'timestamp'): void {
+    const ctx = this.tcp.ctx;
+    if (ctx.tracing) ctx.emit({ type: 'tcp', t: ctx.now, host: ctx.hostName, conn: this.name, what: 'rtt', sample, source, srtt: this.rtt.srtt, rttvar: this.rtt.rttvar, rto: this.rtt.rto });
   }
 
   private traceRetransmit(cause: RetransmitCause | 'syn' | 'probe' | 'keepalive', seq: number, len: number): void {
