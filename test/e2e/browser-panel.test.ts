@@ -16,7 +16,7 @@ describe.skipIf(!hasChromium)('mini browser in Chromium', () => {
     const page = await app.browser.newPage({ viewport: { width: 1366, height: 900 } });
     const errors: string[] = [];
     page.on('pageerror', (e) => errors.push(String(e)));
-    await page.goto(`${app.url}?solo&lang=en&theme=light`);
+    await page.goto(`${app.url}?solo&layout=all&lang=en&theme=light`);
     // 5 % loss each way (opening a section opens it on both direction cards).
     await page.locator('.direction[data-host=alice] .sections summary', { hasText: 'Loss' }).click();
     for (const host of ['alice', 'bob']) {

@@ -15,7 +15,7 @@ describe.skipIf(!hasChromium)('link metrics in Chromium', () => {
     const page = await app.browser.newPage({ viewport: { width: 1366, height: 768 } });
     const errors: string[] = [];
     page.on('pageerror', (e) => errors.push(String(e)));
-    await page.goto(`${app.url}?solo&lang=en&theme=dark`);
+    await page.goto(`${app.url}?solo&layout=all&lang=en&theme=dark`);
     const alice = page.locator('.direction[data-host=alice]');
     await alice.locator('.sections summary', { hasText: 'Rate and queue' }).click();
     await alice.getByRole('spinbutton', { name: /^Rate\b/ }).fill('4');

@@ -19,7 +19,7 @@ describe.skipIf(!hasChromium)('solo lab in Chromium', () => {
       const errors: string[] = [];
       page.on('pageerror', (e) => errors.push(String(e)));
       page.on('console', (m) => m.type() === 'error' && errors.push(m.text()));
-      await page.goto(`${app.url}?lang=${lang}&theme=${theme}`);
+      await page.goto(`${app.url}?layout=all&lang=${lang}&theme=${theme}`);
       await page.getByRole('button', { name: button }).click();
       const ping = page.locator('.ping-form button[type=submit]');
       await expect.poll(() => ping.isEnabled(), { timeout: 10_000 }).toBe(true);
@@ -45,7 +45,7 @@ describe.skipIf(!hasChromium)('solo lab in Chromium', () => {
 
   it('pause holds time still and Step releases one event at a time', async () => {
     const page = await app.browser.newPage();
-    await page.goto(`${app.url}?solo`);
+    await page.goto(`${app.url}?solo&layout=all`);
     const pause = page.getByRole('button', { name: 'Pause' });
     await expect.poll(() => pause.isEnabled(), { timeout: 10_000 }).toBe(true);
     // The boot-time announcements (one per host) are in the log before anything else.

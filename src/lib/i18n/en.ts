@@ -789,6 +789,33 @@ export const en = {
   'browser.edit.save': 'Serve it',
   'browser.edit.saved': 'Saved: {url} now serves this.',
   'browser.edit.html': 'The page\'s HTML',
+
+  // The lab's layout (src/panels/lab/layout.svelte.ts)
+  'layout.label': 'Panels',
+  'layout.views': 'Views',
+  'layout.mode': 'Layout',
+  'layout.view.link': 'Link & ping',
+  'layout.view.packets': 'Packets',
+  'layout.view.flow': 'Connection',
+  'layout.view.sockets': 'Sockets',
+  'layout.view.web': 'Web',
+  'layout.view.charts': 'Charts',
+  'layout.view.host': 'Host tables',
+  'layout.tip.link': 'The link conditioner (loss, delay, rate) and ping',
+  'layout.tip.packets': 'Every frame, with filters, the decoded layers and the bytes',
+  'layout.tip.flow': 'One TCP connection: ladder diagram, state machine, sliding windows',
+  'layout.tip.sockets': 'TCP connections, a console to type into one, and the bulk transfer test',
+  'layout.tip.web': 'The mini browser: a page from the other host over our TCP',
+  'layout.tip.charts': 'cwnd, RTT, sequence numbers and throughput over time; link metrics',
+  'layout.tip.host': 'Interfaces, routes, ARP cache, counters and listening sockets',
+  'layout.modeName.tabs': 'One view',
+  'layout.modeName.split': 'Side by side',
+  'layout.modeName.all': 'Everything',
+  'layout.modeTip.tabs': 'Show one view at a time (Shift+click a view to put it in the right pane of Side by side)',
+  'layout.modeTip.split': 'Two views side by side on a wide screen',
+  'layout.modeTip.all': 'Every panel in one long page',
+  'layout.leftPane': 'Left',
+  'layout.rightPane': 'Right',
 } as const;
 
 export type MessageKey = keyof typeof en;
