@@ -283,7 +283,20 @@ export interface DnsEvent {
   detail: string;
 }
 
-export type TraceEvent = FrameEvent | DropEvent | ArpEvent | IpEvent | IcmpEvent | SocketEvent | TimerEvent | HostEvent | FateEvent | TcpEvent | DnsEvent;
+/**
+ * A phase of something an application did, for the ladder to mark: the steps
+ * of loading a web page ("type a URL"), each when it begins.
+ */
+export interface AppEvent {
+  type: 'app';
+  t: number;
+  host: string;
+  phase: 'dns' | 'arp' | 'connect' | 'request' | 'response' | 'render' | 'close';
+  /** A short note: the name looked up, the URL requested, the status line. */
+  detail: string;
+}
+
+export type TraceEvent = FrameEvent | DropEvent | ArpEvent | IpEvent | IcmpEvent | SocketEvent | TimerEvent | HostEvent | FateEvent | TcpEvent | DnsEvent | AppEvent;
 
 export type TraceListener = (event: TraceEvent) => void;
 

@@ -816,6 +816,16 @@ export const en = {
   'layout.modeTip.all': 'Every panel in one long page',
   'layout.leftPane': 'Left',
   'layout.rightPane': 'Right',
+
+  'ladder.phase.dns': '① DNS lookup',
+  'ladder.phase.arp': '② ARP',
+  'ladder.phase.connect': '③ TCP handshake',
+  'ladder.phase.request': '④ HTTP request',
+  'ladder.phase.response': '⑤ HTTP response',
+  'ladder.phase.render': '⑥ page rendered',
+  'ladder.phase.close': '⑦ connection closed',
+  'browser.story': 'Whole story',
+  'browser.storyTip': 'Load the page from a cold start: caches forgotten, one connection closed after the page. Every step (DNS, ARP, handshake, request, response, render, close) is marked in the ladder diagram.',
 } as const;
 
 export type MessageKey = keyof typeof en;

@@ -813,4 +813,14 @@ export const zhCN: Messages = {
   'layout.modeTip.all': '所有面板排成一页',
   'layout.leftPane': '左侧',
   'layout.rightPane': '右侧',
+
+  'ladder.phase.dns': '① DNS 查询',
+  'ladder.phase.arp': '② ARP',
+  'ladder.phase.connect': '③ TCP 握手',
+  'ladder.phase.request': '④ HTTP 请求',
+  'ladder.phase.response': '⑤ HTTP 响应',
+  'ladder.phase.render': '⑥ 页面渲染完成',
+  'ladder.phase.close': '⑦ 连接关闭',
+  'browser.story': '完整过程',
+  'browser.storyTip': '从冷启动加载页面：清空缓存，页面取完后关闭连接。每一步（DNS、ARP、握手、请求、响应、渲染、关闭）都会在时序图中标出。',
 };
