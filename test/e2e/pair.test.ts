@@ -96,6 +96,20 @@ describe.skipIf(!canNetns)('two browsers over WebRTC', () => {
     await a.locator('.connections').scrollIntoViewIfNeeded();
     await a.screenshot({ path: join(ARTIFACTS, 'pair-connections-alice.png') });
 
+    // Page A browses page B's web site by name through the same 10% loss: DNS asks bob's server in the other
+    // tab, the page and its stylesheet and images come over our TCP, and the waterfall shows every request.
+    const web = a.locator('.browser-panel');
+    await web.scrollIntoViewIfNeeded();
+    expect(await web.getByRole('textbox', { name: 'Address' }).inputValue()).toBe('http://www.bob.lab/');
+    await web.getByRole('button', { name: 'Go', exact: true }).click();
+    await expect.poll(() => web.locator('.page-status').getAttribute('data-status'), { timeout: 60_000 }).toBe('200');
+    expect(await a.frameLocator('.browser-panel iframe').locator('body').textContent()).toContain("Welcome to bob's web site");
+    expect(await web.locator('div.dns').first().textContent()).toContain('10.0.0.2');
+    const kinds = await web.locator('.waterfall tr.row').evaluateAll((rs) => rs.map((r) => `${r.getAttribute('data-kind')} ${r.getAttribute('data-status')}`));
+    expect(kinds[0]).toBe('document 200');
+    expect(kinds).toEqual(expect.arrayContaining(['css 200', 'img 200']));
+    await web.screenshot({ path: join(ARTIFACTS, 'pair-browser-alice.png') });
+
     // Back to a perfect link (alice's tab keeps its settings across bob's reload; bob's start fresh).
     await a.locator('.direction[data-host=alice]').getByRole('combobox', { name: 'Preset' }).selectOption('perfect');
     await b.locator('.direction[data-host=bob]').getByRole('combobox', { name: 'Preset' }).selectOption('perfect');
