@@ -168,6 +168,8 @@ export class TcpSocket implements TcpSocketEvents {
   private closedByApp = false;
   private passive = false;
   private wantWritable = false;
+  /** An ACK freed send-buffer space: onWritable fires once the segment is fully processed. */
+  private writableDue = false;
 
   // congestion control (congestion.ts) and loss recovery (RFC 6582 without SACK, RFC 6675 with)
   cc: CongestionControl;
@@ -518,6 +520,11 @@ export class TcpSocket implements TcpSocketEvents {
       this.dispatch();
       this.armKeepalive();
     }
+    if (this.writableDue) {
+      this.writableDue = false;
+      this.wantWritable = false;
+      if (this.state !== 'CLOSED') this.onWritable?.();
+    }
   }
 
   /** RFC 9293 3.10.7.3 */
@@ -773,10 +780,9 @@ export class TcpSocket implements TcpSocketEvents {
     this.sndUna = ack;
     if (seqLt(this.dataBase, this.sndUna) && this.sendBuf.length === 0) this.dataBase = this.sndUna;
     this.retries = 0;
-    if (this.wantWritable && this.sendBuf.free > 0) {
-      this.wantWritable = false;
-      this.onWritable?.();
-    }
+    // Not onWritable() here: what the application writes must meet the window, cwnd
+    // and recovery state this same segment sets later (input() tells it at the end).
+    if (this.wantWritable && this.sendBuf.free > 0) this.writableDue = true;
     if (this.sndUna === this.sndMax || seqGe(this.sndUna, this.sndMax)) {
       this.rtxTimer.cancel();
       this.tcp.ctx.timer('stop', 'rto', this.name);
