@@ -1469,8 +1469,12 @@ export class TcpSocket implements TcpSocketEvents {
     const ctx = this.tcp.ctx;
     ctx.timer('fire', 'keepalive', this.name);
     if (!this.synchronized()) return;
-    if (ctx.now - this.lastHeard < this.config.keepIdleMs && this.keepProbes === 0) {
-      this.keepTimer.set(this.lastHeard + this.config.keepIdleMs);
+    // Heard from the peer since the timer was set: wait out the idle time from then. The
+    // deadline is compared as armKeepalive computed it: `now - lastHeard < keepIdleMs` can be
+    // true at that very deadline on a fractional clock, and re-armed the timer there forever.
+    const idleDeadline = this.lastHeard + this.config.keepIdleMs;
+    if (this.keepProbes === 0 && ctx.now < idleDeadline) {
+      this.keepTimer.set(idleDeadline);
       return;
     }
     if (this.keepProbes >= this.config.keepCount) {
