@@ -36,7 +36,11 @@ function connected(sendBuffer: number) {
     }
   };
   s.onConnect = fill;
-  s.onWritable = fill;
+  let writable = 0;
+  s.onWritable = () => {
+    writable++;
+    fill();
+  };
   const peer = (ack: number, window: number, flags = TcpFlag.ACK) =>
     h.injectTcp({ srcPort: 40000, dstPort: 8080, seq: PEER_ISN + 1, ack: (iss + 1 + ack) >>> 0, flags, window, urgent: 0, options: [], payload: new Uint8Array(0) });
   h.injectTcp({
@@ -53,7 +57,7 @@ function connected(sendBuffer: number) {
   /** Relative end of each data segment sent since the last call. */
   const sentEnds = () =>
     h.sent.splice(0).filter((x) => x.tcp.payload.length > 0).map((x) => seqDiff(x.tcp.seq, iss + 1) + x.tcp.payload.length);
-  return { h, s, peer, sentEnds, written: () => written };
+  return { h, s, peer, sentEnds, written: () => written, writable: () => writable };
 }
 
 describe('TCP: the application is told it may write only after the ACK is fully processed', () => {
@@ -69,5 +73,23 @@ describe('TCP: the application is told it may write only after the ACK is fully 
     // The window opens by 3 segments: exactly those go.
     t.peer(5 * MSS, 8 * MSS);
     expect(t.sentEnds()).toEqual([11 * MSS, 12 * MSS, 13 * MSS]);
+  });
+
+  it('no_onWritable_after_close_even_when_an_ack_frees_the_buffer', () => {
+    // Found by bench/interop.ts: the Linux receiver closed (FIN), our sender closed in onEnd with a
+    // full send buffer, the next ACK freed space and onWritable made it write to a closed socket (EBADF).
+    const t = connected(10 * MSS);
+    expect(t.written()).toBe(10 * MSS);
+    t.s.close();
+    t.peer(5 * MSS, 10 * MSS);
+    expect(t.writable()).toBe(0);
+    expect(t.s.state).toBe('FIN_WAIT_1');
+  });
+
+  it('no_onWritable_after_shutdown', () => {
+    const t = connected(10 * MSS);
+    t.s.shutdown();
+    t.peer(5 * MSS, 10 * MSS);
+    expect(t.writable()).toBe(0);
   });
 });

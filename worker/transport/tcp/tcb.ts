@@ -1349,6 +1349,9 @@ export class TcpSocket implements TcpSocketEvents {
   private queueFin(): void {
     if (this.finQueued) return;
     this.finQueued = true;
+    // Nothing more can be written: onWritable would only invite a write that fails (EBADF).
+    this.wantWritable = false;
+    this.writableDue = false;
     this.finSeq = seqAdd(this.dataBase, this.sendBuf.length);
     if (this.state === 'ESTABLISHED') this.setState('FIN_WAIT_1', this.closedByApp ? 'close / snd FIN' : 'shutdown / snd FIN');
     else if (this.state === 'CLOSE_WAIT') this.setState('LAST_ACK', 'close / snd FIN');
