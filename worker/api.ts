@@ -12,10 +12,14 @@ import type { PingEvent, PingSummary } from './net/ping';
 import type { TraceEvent } from './trace/events';
 import type { CountersSnapshot } from './trace/counters';
 import type { ArpEntrySnapshot } from './net/arp-cache';
+import type { HostTables } from './host';
 import { Lab, type ConnectionSnapshot, type HostSummary } from './lab';
 import type { SocketTableEvent } from './apps/socket-table';
 import type { BulkEvent, BulkMode, BulkResult } from './apps/bulk';
 import type { ExternalLinkStats } from './link/external';
+import type { HttpClientStats, HttpExchange, HttpFetchResult } from './apps/http/client';
+import type { Resolution, ResolutionStep, ResolveMode } from './apps/dns/resolver';
+import type { CacheEntrySnapshot } from './apps/dns/cache';
 import type { ConditionerSettings, FateCounters, FrameAction, FrameFilter, InFlightFrame, PresetName } from './link/conditioner';
 
 export type TraceBatchListener = (batch: TraceEvent[]) => void;
@@ -31,6 +35,16 @@ export type PageToWorker =
   /** Running total of bytes the page has drained into the channel since it opened (the NIC's transmit ring credit). */
   | { type: 'drained'; bytes: number }
   | { type: 'dropped'; count: number; reason: 'busy' | 'down' };
+
+/** How the mini browser fetches: DNS mode, keep-alive pool or not, cache policy. */
+export interface HttpFetchOptions {
+  dnsMode?: ResolveMode;
+  pool?: boolean;
+  cache?: 'default' | 'no-store' | 'no-cache' | 'reload';
+  method?: string;
+  /** false: count the body's bytes without keeping them (large downloads). */
+  keepBody?: boolean;
+}
 
 export interface PairOptions {
   seed: number;
@@ -69,8 +83,21 @@ export interface WiretabApi {
   state(): DriverState;
   counters(host: string): CountersSnapshot;
   arp(host: string): ArpEntrySnapshot[];
+  /** Interfaces, routes, ARP cache, counters and listening sockets of a host. */
+  tables(host: string): HostTables;
   pcap(host: string): Uint8Array;
   onTrace(listener: TraceBatchListener): void;
+  /** The mini browser: fetches a URL with a host's HTTP client; every phase of every request reaches `onExchange`. */
+  httpFetch(host: string, url: string, options: HttpFetchOptions, onExchange: (x: HttpExchange) => void): Promise<HttpFetchResult & { dns: Resolution[] }>;
+  httpStats(host: string): HttpClientStats & { open: number; idle: number };
+  httpReset(host: string): void;
+  sitePages(host: string): string[];
+  getPage(host: string, path: string): string | undefined;
+  setPage(host: string, path: string, html: string): void;
+  /** Looks a name up from a host (stub: ask the peer's server; iterative: walk root, TLD, zone). */
+  resolve(host: string, name: string, options: { mode?: ResolveMode; useCache?: boolean }, onStep?: (step: ResolutionStep) => void): Promise<Resolution>;
+  dnsCache(host: string): CacheEntrySnapshot[];
+  flushDns(host: string): void;
   /** Link conditioner of a host's outgoing direction. */
   conditioner(host: string): ConditionerSettings;
   configure(host: string, patch: Partial<ConditionerSettings>): ConditionerSettings;
@@ -206,10 +233,26 @@ export function createApi(io: ApiIo): WiretabApi {
     state: () => need().state(),
     counters: (host) => need().counters(host),
     arp: (host) => need().arp(host),
+    tables: (host) => need().hostTables(host),
     pcap: (host) => need().pcap(host, io.epochMs()),
     onTrace(l) {
       listener = l;
     },
+    async httpFetch(host, url, options, onExchange) {
+      const r = await need().httpFetch(host, url, options, onExchange);
+      // The body crosses to the page in a buffer of its own, transferred. Always a copy: the client's cache may
+      // hold the very same bytes, and transferring its buffer would empty the cache entry.
+      const body = r.body.slice();
+      return Comlink.transfer({ ...r, body }, [body.buffer as ArrayBuffer]);
+    },
+    httpStats: (host) => need().httpStats(host),
+    httpReset: (host) => need().httpReset(host),
+    sitePages: (host) => need().sitePages(host),
+    getPage: (host, path) => need().getPage(host, path),
+    setPage: (host, path, html) => need().setPage(host, path, html),
+    resolve: (host, name, options, onStep) => need().resolve(host, name, options, onStep),
+    dnsCache: (host) => need().dnsCache(host),
+    flushDns: (host) => need().flushDns(host),
     conditioner: (host) => need().conditioner(host).current,
     configure: (host, patch) => need().configure(host, patch),
     preset: (host, p) => need().preset(host, p),

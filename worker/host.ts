@@ -22,6 +22,24 @@ import type { ReassemblyOptions } from './net/reassembly';
 import { Udp } from './transport/udp';
 import { Tcp } from './transport/tcp/tcp';
 import type { TcpConfig } from './transport/tcp/config';
+import type { ArpEntrySnapshot } from './net/arp-cache';
+import type { CountersSnapshot } from './trace/counters';
+
+/**
+ * What `ip addr`, `ip route`, `ip neigh`, `nstat` and `ss -lu` would print for
+ * a host: plain data for the tables panel.
+ */
+export interface HostTables {
+  /** Stack time of the snapshot, ms. */
+  now: number;
+  interfaces: { name: string; mac: Mac; address: Ipv4Addr; prefixLen: number; mtu: number; up: boolean; queued: number; queueCapacity: number }[];
+  /** In lookup order (longest prefix first). */
+  routes: { dest: Ipv4Addr; prefixLen: number; gateway: Ipv4Addr | undefined; iface: string; source: Ipv4Addr }[];
+  arp: (ArpEntrySnapshot & { iface: string })[];
+  counters: CountersSnapshot;
+  tcpListeners: { port: number; backlog: number; synQueue: number; acceptQueue: number; synDrops: number; cookiesSent: number }[];
+  udpSockets: { address: Ipv4Addr; port: number; received: number; sent: number }[];
+}
 
 export interface InterfaceConfig {
   /** Default eth0, eth1, ... */
@@ -30,6 +48,8 @@ export interface InterfaceConfig {
   mac: Mac | string;
   /** Address and prefix, e.g. "10.0.0.1/24". */
   address: string;
+  /** Secondary addresses on the same subnet, e.g. ["10.0.0.11"]: ARP answers for them, IPv4 delivers to them, new traffic leaves from `address`. */
+  aliases?: readonly string[];
   /** IP MTU, 576..16000. Default 1500. */
   mtu?: number;
   /** NIC egress queue, frames. Default 1000. */
@@ -86,7 +106,8 @@ export class Host {
       if (!cidr) throw new Error(`Interface ${i} of ${config.name}: "${ic.address}" is not an address with a prefix (write it like 10.0.0.1/24).`);
       const nic = new Nic(this.ctx, { mac, mtu: ic.mtu, name: ic.name ?? `eth${i}`, queueFrames: ic.queueFrames });
       this.nics.push(nic);
-      this.ip.addInterface(nic, cidr.addr, cidr.prefixLen);
+      const iface = this.ip.addInterface(nic, cidr.addr, cidr.prefixLen);
+      for (const alias of ic.aliases ?? []) iface.addAlias(requireIpv4(alias, `secondary address of interface ${i}`));
     });
     if (config.gateway !== undefined) this.ip.setGateway(requireIpv4(config.gateway, 'gateway'));
     this.udp = new Udp(this.ctx, this.ip);
@@ -158,6 +179,35 @@ export class Host {
     nic.attach(c);
     this.conditioners.push(c);
     return c;
+  }
+
+  /** The host's tables right now (see HostTables). */
+  tables(): HostTables {
+    const ip = this.ip;
+    return {
+      now: this.ctx.now,
+      interfaces: ip.interfaces.map((i) => ({
+        name: i.name,
+        mac: i.mac,
+        address: i.addr,
+        prefixLen: i.prefixLen,
+        mtu: i.mtu,
+        up: i.up,
+        queued: i.nic.queued,
+        queueCapacity: i.nic.queueCapacity,
+      })),
+      routes: ip.routingTable.map((r) => ({ dest: r.dest, prefixLen: r.prefixLen, gateway: r.gateway, iface: r.iface.name, source: r.iface.addr })),
+      arp: ip.interfaces.flatMap((i) => i.arp.snapshot().map((e) => ({ ...e, iface: i.name }))),
+      counters: this.ctx.counters.snapshot(),
+      tcpListeners: this.tcp
+        .listening()
+        .map((l) => ({ port: l.port, backlog: l.backlog, synQueue: l.halfOpenCount, acceptQueue: l.pending, synDrops: l.synDrops, cookiesSent: l.cookiesSent }))
+        .sort((a, b) => a.port - b.port),
+      udpSockets: this.udp
+        .list()
+        .map((u) => ({ address: u.localAddr, port: u.localPort, received: u.received, sent: u.sent }))
+        .sort((a, b) => a.port - b.port),
+    };
   }
 
   /** Starts a ping session (ping(8) semantics); events arrive on `onEvent`. */

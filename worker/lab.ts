@@ -9,10 +9,13 @@
  *         WebRTC frame channel to the other tab (worker/main.ts moves the
  *         frames). Host 1 of a room is alice, host 2 is bob, as in solo mode.
  * Either way each host's egress passes through its link conditioner, and each
- * host runs the small services (echo, discard) and the chat port.
+ * host runs the small services (echo, discard, chargen), the chat port, and
+ * DNS: its zone <name>.lab on its primary address, the root and lab. on two
+ * secondary addresses (worker/host-plan.ts's DNS_PLAN), and a resolver that
+ * asks the peer (`resolve`).
  */
 
-import { Host } from './host';
+import { Host, type HostTables } from './host';
 import { MemorySegment } from './link/memory-segment';
 import { PRESETS, type Conditioner, type ConditionerSettings, type FateCounters, type FrameAction, type FrameFilter, type InFlightFrame, type PresetName } from './link/conditioner';
 import type { PingEvent, PingSummary } from './net/ping';
@@ -25,13 +28,30 @@ import { FrameStore, captureFrames } from './trace/frame-store';
 import type { ArpEntrySnapshot } from './net/arp-cache';
 import { ExternalLink } from './link/external';
 import { startServices } from './apps/services';
+import { startHttpServer, type HttpServer } from './apps/http/server';
 import { CHAT_PORT, SocketTable, type SocketTableEvent } from './apps/socket-table';
 import { startBulk, type BulkEvent, type BulkMode, type BulkResult } from './apps/bulk';
 import { parseIpv4 as parseIpv4Text } from './wire/addr';
 import type { TcpInfo } from './transport/tcp/tcb';
 
-import { HOST_SPECS } from './host-plan';
+import { DNS_PLAN, HOST_SPECS } from './host-plan';
+import { startLabDns, type LabDns, type LabDnsHost } from './apps/dns/lab-zones';
+import type { LookupOptions, Resolution, ResolveMode } from './apps/dns/resolver';
+import { HttpClient, type HttpClientStats, type HttpExchange, type HttpFetchInit, type HttpFetchResult } from './apps/http/client';
+import type { CacheEntrySnapshot } from './apps/dns/cache';
+import { parseCidr } from './wire/addr';
 export { HOST_SPECS };
+
+/** Every lab host in the DNS plan, as plain data for the DNS apps (both hosts, even in a pairing: the peer serves its share). */
+const LAB_DNS_HOSTS: LabDnsHost[] = HOST_SPECS.map((s) => {
+  const plan = DNS_PLAN[s.name];
+  return { name: s.name, address: parseCidr(s.address)!.addr, root: parseIpv4Text(plan.root)!, tld: parseIpv4Text(plan.tld)!, letter: plan.letter };
+});
+
+/** A host's interface in the lab: its address plus the DNS root and TLD secondary addresses. */
+function labInterface(s: (typeof HOST_SPECS)[number]) {
+  return { mac: s.mac, address: s.address, aliases: [DNS_PLAN[s.name].root, DNS_PLAN[s.name].tld] };
+}
 
 export type LabMode =
   | { kind: 'solo' }
@@ -75,6 +95,12 @@ export class Lab {
   /** Each host's hand-opened sockets (the TCP console), by host name. */
   private readonly tables = new Map<string, SocketTable>();
   private readonly appListeners = new Set<(e: SocketTableEvent) => void>();
+  /** Each host's DNS server and resolvers, by host name (started at boot, again after a crash). */
+  private readonly dns = new Map<string, LabDns>();
+  /** Each host's web server (port 80), by host name. */
+  readonly httpServers = new Map<string, HttpServer>();
+  /** Each host's web client (the mini browser's), made on first use, by host name. */
+  private readonly browsers = new Map<string, LabBrowser>();
 
   constructor(
     wall: WallClock,
@@ -88,13 +114,13 @@ export class Lab {
     if (this.mode.kind === 'solo') {
       this.segment = new MemorySegment(this.scheduler, options.delayMs ?? 0.5, 'solo');
       for (const s of HOST_SPECS) {
-        const host = new Host({ name: s.name, interfaces: [{ mac: s.mac, address: s.address }] }, ctxFor(s.name));
+        const host = new Host({ name: s.name, interfaces: [labInterface(s)] }, ctxFor(s.name));
         this.segment.attach(host.nics[0]!);
         this.hosts.push(host);
       }
     } else {
       const s = HOST_SPECS[this.mode.role - 1]!;
-      const host = new Host({ name: s.name, interfaces: [{ mac: s.mac, address: s.address }] }, ctxFor(s.name));
+      const host = new Host({ name: s.name, interfaces: [labInterface(s)] }, ctxFor(s.name));
       const nic = host.nics[0]!;
       this.external = new ExternalLink(host.ctx, this.mode.send);
       this.external.sink = nic;
@@ -118,7 +144,144 @@ export class Lab {
   private boot(h: Host): void {
     h.up();
     startServices(h);
+    this.startDns(h);
+    this.startHttp(h);
     this.table(h.name).listen(CHAT_PORT);
+  }
+
+  private startDns(h: Host): void {
+    this.dns.set(h.name, startLabDns(h, LAB_DNS_HOSTS, (a) => h.ip.isLocal(a)));
+  }
+
+  private dnsOf(name: string): LabDns {
+    const d = this.dns.get(name);
+    if (!d) throw new Error(`${name} has no DNS running yet; start the lab first.`);
+    return d;
+  }
+
+  // ---- DNS ----
+
+  /**
+   * Looks a name up from a host: 'stub' asks the peer's server (one query),
+   * 'iterative' walks root -> lab. -> the zone's server itself. Resolves with
+   * the answer or a typed error, and every query made (`steps`).
+   */
+  resolve(host: string, name: string, options: Omit<LookupOptions, 'onStep'> = {}, onStep?: LookupOptions['onStep']): Promise<Resolution> {
+    return new Promise((resolve, reject) => {
+      this.driver.inject(() => {
+        try {
+          this.dnsOf(host).resolver.lookup(name, { ...options, onStep }, resolve);
+        } catch (err) {
+          reject(err instanceof Error ? new Error(err.message) : new Error(String(err)));
+        }
+      }, `resolve ${name} from ${host}`);
+    });
+  }
+
+  /** What a host's resolver has cached, with the seconds left. */
+  dnsCache(host: string): CacheEntrySnapshot[] {
+    return this.dnsOf(host).resolver.cacheSnapshot();
+  }
+
+  /** Empties a host's resolver cache (and its recursive server's), e.g. before an iterative demo. */
+  flushDns(host: string): void {
+    const d = this.dnsOf(host);
+    this.driver.inject(() => {
+      d.resolver.flush();
+      d.recursor.flush();
+    }, `flush DNS cache of ${host}`);
+  }
+
+  // ---- the mini browser's HTTP client ----
+
+  private browser(name: string): LabBrowser {
+    let b = this.browsers.get(name);
+    if (b) return b;
+    const h = this.host(name);
+    const state: LabBrowser = { client: undefined as unknown as HttpClient, dnsMode: 'stub', lookups: new Map() };
+    state.client = new HttpClient(h, {
+      // Names go through this host's DNS resolver (stub or iterative, as the browser asks); the answer is
+      // kept so the page can show the queries behind the waterfall's DNS bar.
+      resolve: (host, done) =>
+        this.dnsOf(name).resolver.lookup(host, { mode: state.dnsMode }, (r) => {
+          state.lookups.set(host.toLowerCase(), r);
+          done(r.ok ? { ok: true, addr: r.addresses[0]! } : { ok: false, error: r.error.message });
+        }),
+    });
+    this.browsers.set(name, state);
+    return state;
+  }
+
+  /**
+   * Fetches a URL with `host`'s HTTP client; `onExchange` sees every phase of
+   * every request (redirects included) for a live waterfall. Always resolves:
+   * a failure is `ok: false` with a sentence. `dns` holds the lookups made for
+   * the names in the chain.
+   */
+  httpFetch(
+    host: string,
+    url: string,
+    options: { dnsMode?: ResolveMode; pool?: boolean; cache?: HttpFetchInit['cache']; method?: string; keepBody?: boolean },
+    onExchange: (x: HttpExchange) => void,
+  ): Promise<HttpFetchResult & { dns: Resolution[] }> {
+    return new Promise((resolve, reject) => {
+      this.driver.inject(() => {
+        try {
+          const b = this.browser(host);
+          if (options.dnsMode) b.dnsMode = options.dnsMode;
+          if (options.pool !== undefined && options.pool !== b.client.options.pool) b.client.setPool(options.pool);
+          b.lookups.clear();
+          b.client.request(url, { method: options.method, cache: options.cache, keepBody: options.keepBody, onExchange }, (r) => {
+            resolve({ ...r, dns: [...b.lookups.values()] });
+          });
+        } catch (err) {
+          reject(err instanceof Error ? new Error(err.message) : new Error(String(err)));
+        }
+      }, `fetch ${url} from ${host}`);
+    });
+  }
+
+  /** The browser client's counters (handshakes made, requests, reuse, cache) and its open connections. */
+  httpStats(host: string): HttpClientStats & { open: number; idle: number } {
+    const b = this.browsers.get(host);
+    const conns = b?.client.connections() ?? [];
+    const stats = b?.client.stats ?? { handshakes: 0, connectionsOpened: 0, requests: 0, reusedRequests: 0, cacheHits: 0, revalidated: 0 };
+    return { ...stats, open: conns.length, idle: conns.filter((c) => c.idle).length };
+  }
+
+  /** Forgets the browser's cache and closes its idle connections (a fresh start for a comparison). */
+  httpReset(host: string): void {
+    const b = this.browsers.get(host);
+    if (!b) return;
+    this.driver.inject(() => {
+      b.client.clearCache();
+      b.client.closeAll();
+      for (const k of Object.keys(b.client.stats) as (keyof HttpClientStats)[]) b.client.stats[k] = 0;
+    }, `reset the browser of ${host}`);
+  }
+
+  /** The paths of a host's own web site that a person can edit. */
+  sitePages(host: string): string[] {
+    return this.httpServers.get(host)?.pages() ?? [];
+  }
+
+  getPage(host: string, path: string): string | undefined {
+    return this.httpServers.get(host)?.getPage(path);
+  }
+
+  /** Serves new HTML at `path` of a host's site from now on. */
+  setPage(host: string, path: string, html: string): void {
+    const server = this.httpServers.get(host);
+    if (!server) throw new Error(`There is no web server on "${host}".`);
+    this.driver.inject(() => server.setPage(path, html), `edit ${path} on ${host}`);
+  }
+
+  /** Starts the host's web server; after a crash, the pages a person edited are served again. */
+  private startHttp(h: Host): void {
+    const old = this.httpServers.get(h.name);
+    const server = startHttpServer(h);
+    if (old) for (const path of old.pages()) server.setPage(path, old.getPage(path)!);
+    this.httpServers.set(h.name, server);
   }
 
   private table(name: string): SocketTable {
@@ -269,6 +432,11 @@ export class Lab {
     return this.host(name).counters.snapshot();
   }
 
+  /** A host's interfaces, routes, ARP cache, counters and listening sockets. */
+  hostTables(name: string): HostTables {
+    return this.host(name).tables();
+  }
+
   arp(name: string): ArpEntrySnapshot[] {
     return this.host(name).iface().arp.snapshot();
   }
@@ -315,9 +483,14 @@ export class Lab {
     const h = this.host(name);
     const table = this.table(name);
     this.driver.inject(() => {
+      this.httpServers.get(name)?.halt();
       h.restart();
       table.forgetAll();
       startServices(h);
+      this.startDns(h);
+      this.startHttp(h);
+      // The browser's connections and cache died with the host.
+      this.browsers.delete(name);
       table.listen(CHAT_PORT);
     }, `crash ${name}`);
   }
@@ -348,4 +521,11 @@ function requireAddress(text: string): number {
   const a = parseIpv4Text(text.trim());
   if (a === undefined) throw new Error(`"${text}" is not an IPv4 address (write it like 10.0.0.2).`);
   return a;
+}
+
+interface LabBrowser {
+  client: HttpClient;
+  dnsMode: ResolveMode;
+  /** The lookups made for the current fetch, by name. */
+  lookups: Map<string, Resolution>;
 }

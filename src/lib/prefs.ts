@@ -10,6 +10,7 @@
 export const STORAGE_KEYS = {
   theme: 'wiretab.theme',
   locale: 'wiretab.locale',
+  layout: 'wiretab.layout',
 } as const;
 
 /** A query parameter of the current page, if present and non-empty. */

@@ -26,6 +26,27 @@ function echoServer(net: ReturnType<typeof pair>, port = 7) {
 }
 
 describe('TCP between two hosts', () => {
+  it('traces every RTT sample with the estimator after it (RFC 6298 2.2-2.3)', () => {
+    const net = pair({ delayMs: 5 });
+    echoServer(net);
+    const c = net.a.tcp.connect(ip('10.0.0.2'), 7);
+    c.onConnect = () => c.write(new Uint8Array(4000));
+    c.onData = () => c.read();
+    net.run(500);
+    const rtts = (net.events as TcpEvent[]).filter((e) => e.type === 'tcp' && e.host === 'alice' && e.what === 'rtt') as Extract<TcpEvent, { what: 'rtt' }>[];
+    expect(rtts.length).toBeGreaterThan(0);
+    // 5 ms each way: the handshake's SYN is timed, its sample is the first (RTT 10 ms, transmission time included)
+    const first = rtts[0]!;
+    expect(first.sample).toBeGreaterThanOrEqual(10);
+    expect(first.sample).toBeLessThan(12);
+    // RFC 6298 2.2: after the first sample SRTT = R, RTTVAR = R/2, RTO = max(min, SRTT + 4 RTTVAR)
+    expect(first.srtt).toBe(first.sample);
+    expect(first.rttvar).toBe(first.sample / 2);
+    expect(first.rto).toBe(Math.max(200, first.sample * 3));
+    // every sample is what the connection's estimator then held
+    expect(rtts[rtts.length - 1]!.srtt).toBe(c.info().srtt);
+  });
+
   it('three-way handshake, echo, and the four-way close through TIME_WAIT', () => {
     const net = pair({ delayMs: 1 });
     echoServer(net);

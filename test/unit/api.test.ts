@@ -73,6 +73,62 @@ describe('worker API (solo mode)', () => {
     expect(pcap.ok && pcap.value.records.length).toBeGreaterThanOrEqual(8);
   });
 
+  it("a host's tables: interfaces, routes, ARP with ages, counters and listening sockets", async () => {
+    const { wall, api } = setup();
+    api.startSolo(3);
+    wall.advance(10);
+    const done = api.ping('alice', '10.0.0.2', 2, () => {});
+    wall.advance(3000);
+    await done;
+    const t = api.tables('alice');
+    expect(t.interfaces).toEqual([expect.objectContaining({ name: 'eth0', address: 0x0a000001, prefixLen: 24, mtu: 1500, up: true, queued: 0 })]);
+    expect(t.routes).toEqual([{ dest: 0x0a000000, prefixLen: 24, gateway: undefined, iface: 'eth0', source: 0x0a000001 }]);
+    expect(t.arp).toEqual([expect.objectContaining({ iface: 'eth0', ip: 0x0a000002, state: 'reachable' })]);
+    expect(t.arp[0]!.ageMs).toBeGreaterThan(0);
+    // two echo requests out, two replies in, each way
+    expect(t.counters.icmp?.counts).toMatchObject({ tx: 2, rx: 2 });
+    expect(api.tables('bob').counters.icmp?.counts).toMatchObject({ tx: 2, rx: 2 });
+    // every host runs echo (7), discard (9) and the chat listener (23)
+    expect(t.tcpListeners.map((l) => l.port)).toEqual(expect.arrayContaining([7, 9, 23]));
+    expect(t.udpSockets.map((u) => u.port)).toEqual(expect.arrayContaining([7, 9]));
+  });
+
+  it('the mini browser: alice fetches www.bob.lab through DNS and one keep-alive connection', async () => {
+    const { wall, api } = setup();
+    api.startSolo(4);
+    wall.advance(10);
+    const phases: string[] = [];
+    const first = api.httpFetch('alice', 'http://www.bob.lab/', { dnsMode: 'stub' }, (x) => phases.push(x.phase));
+    wall.advance(2000);
+    const page = await first;
+    expect(page.ok).toBe(true);
+    expect(page.status).toBe(200);
+    expect(new TextDecoder().decode(page.body)).toContain('bob');
+    // One name looked up: one query to bob's server, answered with bob's address through the CNAME.
+    expect(page.dns).toHaveLength(1);
+    expect(page.dns[0]).toMatchObject({ ok: true, addresses: [0x0a000002], fromCache: false });
+    const x = page.exchanges[0]!;
+    expect(x.reused).toBe(false);
+    expect(x.conn).toMatch(/^10\.0\.0\.1:\d+>10\.0\.0\.2:80$/);
+    const tm = x.timing;
+    // DNS, then the handshake, then the request, the first byte and the end, in that order on the stack clock.
+    expect(tm.dnsStart! <= tm.dnsEnd! && tm.dnsEnd! <= tm.connectStart! && tm.connectStart! < tm.connectEnd!).toBe(true);
+    expect(tm.connectEnd! <= tm.requestSent! && tm.requestSent! < tm.firstByte! && tm.firstByte! <= tm.end!).toBe(true);
+    expect(phases).toContain('connecting');
+    expect(phases[phases.length - 1]).toBe('done');
+    // The stylesheet over the same connection: no new handshake.
+    const css = api.httpFetch('alice', 'http://www.bob.lab/style.css', {}, () => {});
+    wall.advance(1000);
+    expect((await css).exchanges[0]!.reused).toBe(true);
+    expect(api.httpStats('alice')).toMatchObject({ handshakes: 1, requests: 2, reusedRequests: 1 });
+    // Editing bob's home page changes what alice gets.
+    expect(api.sitePages('bob')).toContain('/');
+    api.setPage('bob', '/', '<!doctype html><title>edited</title><p>hello from the workshop</p>');
+    const again = api.httpFetch('alice', 'http://10.0.0.2/', { cache: 'no-store' }, () => {});
+    wall.advance(1000);
+    expect(new TextDecoder().decode((await again).body)).toContain('hello from the workshop');
+  });
+
   it('slow motion: at 0.1x, stack time advances a tenth of wall time', () => {
     const { wall, api } = setup();
     api.startSolo(1);

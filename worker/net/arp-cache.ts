@@ -46,7 +46,10 @@ export const DEFAULT_ARP_OPTIONS: ArpOptions = {
 /** What the cache needs from its interface. */
 export interface ArpOwner {
   readonly mac: Mac;
+  /** The primary address: the sender of our requests and announcements. */
   readonly addr: Ipv4Addr;
+  /** The primary or a secondary address of this interface: we answer requests for each. */
+  hasAddress(ip: Ipv4Addr): boolean;
   /** Writes the Ethernet header (dst, our src, type) into frame[0..14] and sends it. */
   sendFrame(frame: Uint8Array, dst: Mac, ethertype: number): void;
   /** Packets that could not be delivered because resolution failed. */
@@ -128,11 +131,12 @@ export class ArpCache {
     const senderIp = arp.senderIp;
     const senderMac = arp.senderMac;
     const targetIp = arp.targetIp;
-    const forUs = targetIp === owner.addr && owner.addr !== 0;
+    // A request for a secondary address is for us too (Linux answers for every address of the interface).
+    const forUs = targetIp !== 0 && owner.hasAddress(targetIp);
 
     // ARP probes (RFC 5227) carry sender IP 0.0.0.0: nothing to learn.
     let merged = false;
-    if (senderIp !== 0 && senderIp !== owner.addr) {
+    if (senderIp !== 0 && !owner.hasAddress(senderIp)) {
       const e = this.entries.get(senderIp);
       if (e) {
         this.confirm(e, senderMac);
@@ -147,7 +151,8 @@ export class ArpCache {
     }
 
     if (forUs && arp.oper === ArpOp.REQUEST) {
-      this.sendArp('reply', senderMac, senderIp);
+      // RFC 826: the reply's sender is the address asked about, which may be a secondary one.
+      this.sendArp('reply', senderMac, senderIp, senderMac, targetIp);
       ctx.counters.inc('arp', 'replies');
       this.trace('reply-sent', senderIp, senderMac);
     }
@@ -259,9 +264,9 @@ export class ArpCache {
     if (e.queue.length > 0) this.owner.resolutionFailed(e.ip, e.queue);
   }
 
-  private sendArp(operation: 'request' | 'reply', targetMac: Mac, targetIp: Ipv4Addr, ethDst: Mac = targetMac): void {
+  private sendArp(operation: 'request' | 'reply', targetMac: Mac, targetIp: Ipv4Addr, ethDst: Mac = targetMac, senderIp: Ipv4Addr = this.owner.addr): void {
     const frame = new Uint8Array(ethernetFrameLen(28));
-    emitArp({ operation, senderMac: this.owner.mac, senderIp: this.owner.addr, targetMac, targetIp }, frame, ETH.HEADER_LEN);
+    emitArp({ operation, senderMac: this.owner.mac, senderIp, targetMac, targetIp }, frame, ETH.HEADER_LEN);
     this.ctx.counters.inc('arp', 'tx');
     this.owner.sendFrame(frame, ethDst, EtherType.ARP);
   }

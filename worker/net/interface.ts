@@ -1,13 +1,19 @@
 /**
  * An IPv4 interface: a NIC plus an address/prefix and its ARP cache.
  *
+ * Besides its primary address an interface may hold secondary addresses on
+ * the same subnet (`ip addr add 10.0.0.11/24 dev eth0` on Linux): ARP answers
+ * for them and IPv4 delivers packets sent to them, but new traffic still
+ * leaves from the primary (source selection, RFC 1122 3.3.4.3). The lab's DNS
+ * root and TLD servers live on such addresses.
+ *
  * Ingress: validates the Ethernet header, keeps frames for our MAC or broadcast
  * (on a shared segment every host sees every frame and ignores the rest), and
  * hands ARP and IPv4 to their handlers. Egress: resolves the next hop's MAC and
  * writes the Ethernet header into the frame's headroom.
  */
 
-import { formatIpv4, MAC_BROADCAST, sameSubnet, subnetBroadcast, type Ipv4Addr, type Mac } from '../wire/addr';
+import { formatIpv4, MAC_BROADCAST, prefixMask, sameSubnet, subnetBroadcast, type Ipv4Addr, type Mac } from '../wire/addr';
 import { ArpView } from '../wire/arp';
 import { ETH, EtherType, EthernetView } from '../wire/ethernet';
 import { writeMac } from '../wire/addr';
@@ -25,6 +31,8 @@ export interface Ipv4Input {
 
 export class Interface implements FrameSink, ArpOwner {
   readonly arp: ArpCache;
+  /** Secondary addresses, all on the primary's subnet. */
+  readonly aliases: Ipv4Addr[] = [];
   private readonly eth = new EthernetView();
   private readonly arpView = new ArpView();
 
@@ -59,6 +67,27 @@ export class Interface implements FrameSink, ArpOwner {
   /** The directed broadcast address of our subnet, e.g. 10.0.0.255 for /24. */
   get broadcast(): Ipv4Addr {
     return subnetBroadcast(this.addr, this.prefixLen);
+  }
+
+  /** The primary or one of the secondary addresses. */
+  hasAddress(ip: Ipv4Addr): boolean {
+    if (ip === this.addr) return true;
+    for (let i = 0; i < this.aliases.length; i++) if (this.aliases[i] === ip) return true;
+    return false;
+  }
+
+  /** Adds a secondary address on the interface's subnet; throws a sentence for an impossible one. */
+  addAlias(ip: Ipv4Addr): void {
+    const what = formatIpv4(ip);
+    if (this.hasAddress(ip)) throw new Error(`${what} is already an address of ${this.name}.`);
+    if (!this.onLink(ip)) throw new Error(`${what} is not on ${this.name}'s subnet ${formatIpv4(this.addr)}/${this.prefixLen}; a secondary address must be.`);
+    if (this.prefixLen < 31 && (this.isBroadcast(ip) || ip === ((this.addr & prefixMask(this.prefixLen)) >>> 0))) throw new Error(`${what} is the network or broadcast address of ${this.name}'s subnet and cannot be a host's address.`);
+    this.aliases.push(ip);
+  }
+
+  removeAlias(ip: Ipv4Addr): void {
+    const i = this.aliases.indexOf(ip);
+    if (i >= 0) this.aliases.splice(i, 1);
   }
 
   onLink(ip: Ipv4Addr): boolean {
@@ -137,6 +166,7 @@ export class Interface implements FrameSink, ArpOwner {
   }
 
   describe(): string {
-    return `${this.name} ${formatIpv4(this.addr)}/${this.prefixLen}`;
+    const extra = this.aliases.map((a) => ` + ${formatIpv4(a)}`).join('');
+    return `${this.name} ${formatIpv4(this.addr)}/${this.prefixLen}${extra}`;
   }
 }

@@ -173,13 +173,17 @@ export class Ipv4Layer implements Ipv4Input {
     return undefined;
   }
 
-  /** One of this host's own addresses? */
+  /** One of this host's own addresses (primary or secondary)? */
   isLocal(addr: Ipv4Addr): boolean {
-    for (const i of this.interfaces) if (i.addr === addr) return true;
+    for (const i of this.interfaces) if (i.hasAddress(addr)) return true;
     return false;
   }
 
-  /** The source address a packet to `dst` leaves with, or undefined when there is no route. */
+  /**
+   * The source address a packet to `dst` leaves with, or undefined when there is
+   * no route: the primary address of the outgoing interface, never a secondary
+   * one (replies choose their source themselves: the address they were sent to).
+   */
   sourceFor(dst: Ipv4Addr): Ipv4Addr | undefined {
     if (this.isLocal(dst)) return dst;
     return this.route(dst)?.iface.addr;

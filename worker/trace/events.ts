@@ -35,7 +35,9 @@ export type DropReason =
   | 'unknown-protocol' // no handler for the IP protocol number
   | 'port-unreachable' // no socket bound to the destination port
   | 'icmp-rate-limited' // an ICMP error we would have sent was suppressed
-  | 'socket-queue-full'; // receiving socket's queue is full
+  | 'socket-queue-full' // receiving socket's queue is full
+  | 'unexpected-response' // a DNS response that matches no query we sent (wrong ID, question, address or port: RFC 5452)
+  | 'dns-busy'; // a DNS server already resolving as many queries as it allows
 
 export interface FrameEvent {
   type: 'frame';
@@ -171,9 +173,79 @@ export type TcpEvent =
   | { type: 'tcp'; t: number; host: string; conn: string; what: 'state'; from: string; to: string; cause: string }
   | { type: 'tcp'; t: number; host: string; conn: string; what: 'retransmit'; cause: 'rto' | 'dupack' | 'partial-ack' | 'sack' | 'syn' | 'probe' | 'keepalive'; seq: number; len: number }
   | { type: 'tcp'; t: number; host: string; conn: string; what: 'error'; code: string; detail: string }
-  | { type: 'tcp'; t: number; host: string; conn: string; what: 'cwnd'; cwnd: number; ssthresh: number; cause: string };
+  | { type: 'tcp'; t: number; host: string; conn: string; what: 'cwnd'; cwnd: number; ssthresh: number; cause: string }
+  /** An RTT measurement (ms): from a timed segment or a timestamp echo, and SRTT, RTTVAR and RTO after it. */
+  | { type: 'tcp'; t: number; host: string; conn: string; what: 'rtt'; sample: number; source: 'timed' | 'timestamp'; srtt: number; rttvar: number; rto: number }
+  | TcpVarsEvent;
 
-export type TraceEvent = FrameEvent | DropEvent | ArpEvent | IpEvent | IcmpEvent | SocketEvent | TimerEvent | HostEvent | FateEvent | TcpEvent;
+/**
+ * The connection's true variables after it processed a segment, sent a burst or
+ * was read from (at most one per such step, only while tracing): what the
+ * windows panel draws. Sequence numbers are absolute; sizes in bytes; times in ms.
+ */
+export interface TcpVarsEvent {
+  type: 'tcp';
+  t: number;
+  host: string;
+  conn: string;
+  what: 'vars';
+  state: string;
+  iss: number;
+  irs: number;
+  sndUna: number;
+  sndNxt: number;
+  /** Highest sequence number sent so far (SND.NXT can fall below it after an RTO). */
+  sndMax: number;
+  /** SND.WND, scaled: the peer's offered window. */
+  sndWnd: number;
+  cwnd: number;
+  ssthresh: number;
+  /** FlightSize (RFC 5681): SND.NXT - SND.UNA. */
+  flight: number;
+  /** Bytes the application wrote that wait in the send buffer (sent or not). */
+  sendQueued: number;
+  mss: number;
+  srtt: number;
+  rttvar: number;
+  rto: number;
+  rcvNxt: number;
+  /** The window we advertise from RCV.NXT. */
+  rcvWnd: number;
+  /** In-order bytes received that the application has not read yet. */
+  unread: number;
+  /** Out-of-order blocks held, flattened [left, right, left, right, ...) as sequence numbers. */
+  held: number[];
+  /** What the peer has SACKed of our data (the sender's scoreboard), flattened the same way. */
+  sacked: number[];
+}
+
+/**
+ * DNS (worker/apps/dns): what the resolver asked and heard, what a server
+ * answered. The frames themselves are traced as frames; these say what they meant.
+ */
+export interface DnsEvent {
+  type: 'dns';
+  t: number;
+  host: string;
+  role: 'resolver' | 'server';
+  /**
+   * resolver: query (sent, also each retry), response (accepted), ignored (did not
+   * match the query: RFC 5452), timeout (of one attempt), resolved / failed (the
+   * whole lookup); server: answered, refused-to-answer is "answered" with its rcode.
+   */
+  what: 'query' | 'response' | 'ignored' | 'timeout' | 'resolved' | 'failed' | 'answered';
+  /** "www.bob.lab. A" */
+  question: string;
+  /** The server asked, or the client answered. */
+  peer?: number;
+  /** Our address in the exchange (a server answers from the address it was asked on). */
+  local?: number;
+  id?: number;
+  /** A sentence: "referral to lab. (a.nic.lab., b.nic.lab.)", "NXDOMAIN from cache". */
+  detail: string;
+}
+
+export type TraceEvent = FrameEvent | DropEvent | ArpEvent | IpEvent | IcmpEvent | SocketEvent | TimerEvent | HostEvent | FateEvent | TcpEvent | DnsEvent;
 
 export type TraceListener = (event: TraceEvent) => void;
 

@@ -66,10 +66,14 @@ export class UdpSocket {
     return this._closed;
   }
 
-  /** Sends one datagram; throws SocketError for our own caller's mistakes (too big, no route). */
-  sendTo(addr: Ipv4Addr, port: number, data: Uint8Array): void {
+  /**
+   * Sends one datagram; throws SocketError for our own caller's mistakes (too big, no route).
+   * `from` picks one of this host's addresses as the source, as sendmsg() with
+   * IP_PKTINFO does: a server bound to every address answers from the one it was asked on.
+   */
+  sendTo(addr: Ipv4Addr, port: number, data: Uint8Array, from?: Ipv4Addr): void {
     if (this._closed) throw new SocketError('EBADF', 'This socket is closed.');
-    this.udp.send(this, addr, port, data);
+    this.udp.send(this, addr, port, data, from);
     this.sent++;
   }
 
@@ -117,10 +121,13 @@ export class Udp implements ProtocolHandler {
   }
 
   /** @internal */
-  send(s: UdpSocket, dst: Ipv4Addr, dstPort: number, data: Uint8Array): void {
+  send(s: UdpSocket, dst: Ipv4Addr, dstPort: number, data: Uint8Array, from?: Ipv4Addr): void {
     if (!Number.isInteger(dstPort) || dstPort < 1 || dstPort > 65535) throw new SocketError('EINVAL', `Destination port ${dstPort} is not between 1 and 65535.`);
     if (data.length > MAX_UDP_PAYLOAD) throw new SocketError('EMSGSIZE', `A UDP datagram carries at most ${MAX_UDP_PAYLOAD} bytes; this one has ${data.length}.`);
-    const src = s.localAddr !== 0 ? s.localAddr : this.ip.sourceFor(dst);
+    if (from !== undefined && (!this.ip.isLocal(from) || (s.localAddr !== 0 && s.localAddr !== from))) {
+      throw new SocketError('EADDRNOTAVAIL', `${formatIpv4(from)} is not an address this socket can send from.`);
+    }
+    const src = from ?? (s.localAddr !== 0 ? s.localAddr : this.ip.sourceFor(dst));
     if (src === undefined) throw new SocketError('ENETUNREACH', `No route to ${formatIpv4(dst)}: it is not on this host's subnet and there is no gateway.`);
     const len = UDP.HEADER_LEN + data.length;
     const frame = this.ip.allocate(len);

@@ -6,7 +6,7 @@
  * reason (used for drop counters and trace events) and a sentence for people.
  */
 
-export type WireLayer = 'ethernet' | 'arp' | 'ipv4' | 'icmp' | 'udp' | 'tcp' | 'pcap';
+export type WireLayer = 'ethernet' | 'arp' | 'ipv4' | 'icmp' | 'udp' | 'tcp' | 'dns' | 'pcap';
 
 export type WireErrorReason =
   | 'truncated' // fewer bytes than the header or a length field needs
@@ -17,6 +17,8 @@ export type WireErrorReason =
   | 'bad-option' // a malformed option (length 0/1, runs past the header, wrong size)
   | 'bad-address' // an address that cannot appear there (e.g. multicast source)
   | 'unsupported' // well-formed but not something this stack speaks (ethertype, ARP hardware type...)
+  | 'bad-pointer' // a DNS compression pointer that points forward, into itself, or into the header
+  | 'bad-name' // a DNS name with a label over 63 bytes, over 255 bytes in all, or an unknown label type
   | 'malformed'; // any other rule of the format broken
 
 export interface WireError {

@@ -39,6 +39,16 @@ export class I18n {
     return format(DICTIONARIES[this.locale][key], params[0]);
   };
 
+  /**
+   * The text for a key made at run time (e.g. `tables.drop.${reason}`), or
+   * undefined when the dictionary has none: for open-ended codes that may grow
+   * faster than the translations. Placeholders are left as they are.
+   */
+  maybe = (key: string): string | undefined => {
+    const dict = DICTIONARIES[this.locale] as Readonly<Record<string, string>>;
+    return Object.hasOwn(dict, key) ? dict[key] : undefined;
+  };
+
   /** The text for `key` cut at its placeholders, for placeholders rendered as markup. */
   parts = (key: MessageKey): Part[] => parts(DICTIONARIES[this.locale][key]);
 
@@ -64,3 +74,4 @@ export const i18n = new I18n();
 
 /** Shorthand for templates: `{t('app.tagline')}`. */
 export const t = i18n.t;
+export const tMaybe = i18n.maybe;

@@ -238,7 +238,10 @@ export class TcpSocket implements TcpSocketEvents {
     this.rtt = new RttEstimator({ initialRto: c.initialRtoMs, minRto: c.minRtoMs, maxRto: c.maxRtoMs });
     this.cc = createCongestionControl(c.congestionControl, this.sendMss, c.initialWindow);
     const s = tcp.ctx.scheduler;
-    this.rtxTimer = s.timer(() => this.onRetransmitTimer(), 'tcp rto');
+    this.rtxTimer = s.timer(() => {
+      this.onRetransmitTimer();
+      if (tcp.ctx.tracing) this.traceVars();
+    }, 'tcp rto');
     this.delackTimer = s.timer(() => this.onDelayedAck(), 'tcp delayed ack');
     this.keepTimer = s.timer(() => this.onKeepalive(), 'tcp keepalive');
     this.closeTimer = s.timer(() => this.onCloseTimer(), 'tcp time-wait');
@@ -269,6 +272,7 @@ export class TcpSocket implements TcpSocketEvents {
     const n = this.sendBuf.write(data);
     if (n < data.length) this.wantWritable = true;
     if (n > 0) this.dispatch();
+    if (this.tcp.ctx.tracing) this.traceVars();
     return n;
   }
 
@@ -287,6 +291,7 @@ export class TcpSocket implements TcpSocketEvents {
         this.dispatch();
       }
     }
+    if (out.length > 0 && this.tcp.ctx.tracing) this.traceVars();
     return out;
   }
 
@@ -312,7 +317,7 @@ export class TcpSocket implements TcpSocketEvents {
     if (this.closedByApp) return;
     this.closedByApp = true;
     if (this.state === 'LISTEN' || this.state === 'CLOSED') return this.becomeClosed('close');
-    if (this.state === 'SYN_SENT') return this.becomeClosed('close');
+    if (this.state === 'SYN_SENT') return this.becomeClosed('close (before the handshake completed)');
     if (this.recv.readable > 0 && this.synchronized()) {
       this.sendRst(this.sndMax);
       return this.becomeClosed('close with unread data: RST');
@@ -322,7 +327,7 @@ export class TcpSocket implements TcpSocketEvents {
 
   /** @internal The layer fails a connection still opening (an ICMP hard error, RFC 1122 4.2.3.9). */
   abortWithError(code: 'ECONNREFUSED', message: string): void {
-    this.fail(code, message);
+    this.fail(code, message, 'rcv ICMP unreachable');
   }
 
   /** Aborts: RST to the peer, CLOSED at once (RFC 9293 3.10.5). */
@@ -520,6 +525,7 @@ export class TcpSocket implements TcpSocketEvents {
       this.dispatch();
       this.armKeepalive();
     }
+    if (this.tcp.ctx.tracing) this.traceVars();
     if (this.writableDue) {
       this.writableDue = false;
       this.wantWritable = false;
@@ -539,7 +545,7 @@ export class TcpSocket implements TcpSocketEvents {
     }
     // Second: RST. Acceptable only with an acceptable ACK (RFC 5961 3.2 keeps this for SYN-SENT).
     if (seg.has(RST)) {
-      if (seg.has(ACK)) this.fail('ECONNREFUSED', `Connection refused by ${formatIpv4(this.remoteAddr)}:${this.remotePort} (RST).`);
+      if (seg.has(ACK)) this.fail('ECONNREFUSED', `Connection refused by ${formatIpv4(this.remoteAddr)}:${this.remotePort} (RST).`, 'rcv RST,ACK');
       return;
     }
     // Fourth: SYN.
@@ -552,7 +558,7 @@ export class TcpSocket implements TcpSocketEvents {
       this.ackAdvance(seg.ack);
       this.updateWindow(seg, true);
       // SYN,ACK: ESTABLISHED; ACK it (data in the SYN,ACK is processed as in ESTABLISHED).
-      this.rtxTimer.cancel();
+      this.stopTimer(this.rtxTimer, this.rtxKind);
       // RFC 6298 5.7: no RTT sample from a retransmitted SYN, so data starts with RTO = 3 s.
       this.rtt.reset(synRetransmitted ? Math.max(RTO_AFTER_SYN_RETRANSMIT, this.config.initialRtoMs) : this.config.initialRtoMs);
       this.retries = 0;
@@ -630,12 +636,12 @@ export class TcpSocket implements TcpSocketEvents {
       switch (this.state) {
         case 'SYN_RCVD':
           if (this.passive) return this.becomeClosed('rcv RST (back to LISTEN)');
-          return this.fail('ECONNREFUSED', 'Connection refused (RST in SYN_RCVD).');
+          return this.fail('ECONNREFUSED', 'Connection refused (RST in SYN_RCVD).', 'rcv RST');
         case 'ESTABLISHED':
         case 'FIN_WAIT_1':
         case 'FIN_WAIT_2':
         case 'CLOSE_WAIT':
-          return this.fail('ECONNRESET', `Connection reset by ${formatIpv4(this.remoteAddr)}:${this.remotePort}.`);
+          return this.fail('ECONNRESET', `Connection reset by ${formatIpv4(this.remoteAddr)}:${this.remotePort}.`, 'rcv RST');
         default:
           return this.becomeClosed('rcv RST');
       }
@@ -673,7 +679,7 @@ export class TcpSocket implements TcpSocketEvents {
 
   /** SYN_RCVD -> ESTABLISHED: our SYN is acknowledged (RFC 9293 3.10.7.4 "fifth"). */
   private establishFromSynRcvd(seg: SegmentIn, cause: string): void {
-    this.rtxTimer.cancel();
+    this.stopTimer(this.rtxTimer, this.rtxKind);
     const synAckRetransmitted = this.retries > 0;
     this.retries = 0;
     this.setState('ESTABLISHED', cause);
@@ -771,10 +777,14 @@ export class TcpSocket implements TcpSocketEvents {
     // An echo from before the last timeout is ambiguous the way Karn's rule means (it may answer the
     // original of data the timeout resent), so it is not used until the data outstanding then is acknowledged.
     if (this.rttTiming && seqGe(ack, this.rttSeq)) {
-      this.rtt.sample(this.tcp.ctx.now - this.rttTime);
+      const sample = this.tcp.ctx.now - this.rttTime;
+      this.rtt.sample(sample);
       this.rttTiming = false;
+      this.traceRtt(sample, 'timed');
     } else if (this.tsOk && this.lastSegEcr !== 0 && (this.tsRtoMark === undefined || seqGe(this.lastSegEcr, this.tsRtoMark))) {
-      this.rtt.sampleFromTimestamp(this.tsNow() - this.lastSegEcr);
+      const sample = this.tsNow() - this.lastSegEcr;
+      this.rtt.sampleFromTimestamp(sample);
+      this.traceRtt(sample, 'timestamp');
     }
     if (this.tsRtoMark !== undefined && seqGe(ack, this.recover)) this.tsRtoMark = undefined;
     this.sndUna = ack;
@@ -784,8 +794,8 @@ export class TcpSocket implements TcpSocketEvents {
     // and recovery state this same segment sets later (input() tells it at the end).
     if (this.wantWritable && this.sendBuf.free > 0) this.writableDue = true;
     if (this.sndUna === this.sndMax || seqGe(this.sndUna, this.sndMax)) {
-      this.rtxTimer.cancel();
-      this.tcp.ctx.timer('stop', 'rto', this.name);
+      // Named by the kind it was started as (the SYN timer when this ACK completes the handshake).
+      this.stopTimer(this.rtxTimer, this.rtxKind);
     } else if (!this.persisting) {
       this.armRtx();
     }
@@ -1382,7 +1392,7 @@ export class TcpSocket implements TcpSocketEvents {
     if (this.persisting) return this.onPersist();
     this.retries++;
     if (this.state === 'SYN_SENT') {
-      if (this.retries > this.config.synRetries) return this.fail('ETIMEDOUT', `Connection to ${formatIpv4(this.remoteAddr)}:${this.remotePort} timed out: no answer to ${this.retries} SYNs.`);
+      if (this.retries > this.config.synRetries) return this.fail('ETIMEDOUT', `Connection to ${formatIpv4(this.remoteAddr)}:${this.remotePort} timed out: no answer to ${this.retries} SYNs.`, 'SYN retries exhausted');
       this.rtt.backoff();
       this.sendSyn(false);
       this.retransmits++;
@@ -1397,7 +1407,7 @@ export class TcpSocket implements TcpSocketEvents {
       this.traceRetransmit('syn', this.iss, 0);
       return this.armRtx();
     }
-    if (this.retries > this.config.maxRetries) return this.fail('ETIMEDOUT', `Connection timed out: ${this.config.maxRetries} retransmissions went unanswered.`);
+    if (this.retries > this.config.maxRetries) return this.fail('ETIMEDOUT', `Connection timed out: ${this.config.maxRetries} retransmissions went unanswered.`, 'retransmissions exhausted');
     // RFC 5681 3.1 eq. 4: ssthresh once per loss episode; cwnd to one segment (the loss window).
     this.cc.onRto(this.flightSize, ctx.now, !this.lossEpisode);
     this.lossEpisode = true;
@@ -1482,7 +1492,7 @@ export class TcpSocket implements TcpSocketEvents {
     }
     if (this.keepProbes >= this.config.keepCount) {
       this.sendRst(this.sndMax);
-      return this.fail('ETIMEDOUT', `The peer stopped answering keepalive probes (${this.keepProbes} unanswered).`);
+      return this.fail('ETIMEDOUT', `The peer stopped answering keepalive probes (${this.keepProbes} unanswered).`, 'keepalive probes unanswered / snd RST');
     }
     this.keepProbes++;
     this.emit(seqAdd(this.sndMax, -1), ACK, 0, 0);
@@ -1492,8 +1502,8 @@ export class TcpSocket implements TcpSocketEvents {
   }
 
   private enterTimeWait(cause: string): void {
-    this.rtxTimer.cancel();
-    this.keepTimer.cancel();
+    this.stopTimer(this.rtxTimer, this.rtxKind);
+    this.stopTimer(this.keepTimer, 'keepalive');
     if (!this.config.timeWait) {
       this.setState('TIME_WAIT', cause);
       return this.becomeClosed('TIME_WAIT disabled');
@@ -1503,6 +1513,8 @@ export class TcpSocket implements TcpSocketEvents {
   }
 
   private armCloseTimer(ms: number, kind: 'time-wait' | 'fin-wait-2'): void {
+    // FIN_WAIT_2's limit gives way to 2 MSL when the peer's FIN arrives.
+    if (kind === 'time-wait') this.stopTimer(this.closeTimer, 'fin-wait-2');
     this.closeTimer.setIn(ms);
     this.tcp.ctx.timer('start', kind, this.name, this.closeTimer.deadline);
   }
@@ -1567,9 +1579,52 @@ export class TcpSocket implements TcpSocketEvents {
     if (ctx.tracing) ctx.emit({ type: 'tcp', t: ctx.now, host: ctx.hostName, conn: this.name, what: 'state', from, to, cause });
   }
 
+  /** The variables the windows panel draws (TcpVarsEvent); callers check ctx.tracing first. */
+  private traceVars(): void {
+    if (this.state === 'CLOSED' || this.state === 'LISTEN') return;
+    const ctx = this.tcp.ctx;
+    const held: number[] = [];
+    for (const [l, r] of this.recv.blocks(this.rcvNxt)) held.push(l, r);
+    const sacked: number[] = [];
+    for (const [l, r] of this.sb.ranges()) sacked.push(l, r);
+    ctx.emit({
+      type: 'tcp',
+      t: ctx.now,
+      host: ctx.hostName,
+      conn: this.name,
+      what: 'vars',
+      state: this.state,
+      iss: this.iss,
+      irs: this.irs,
+      sndUna: this.sndUna,
+      sndNxt: this.sndNxt,
+      sndMax: this.sndMax,
+      sndWnd: this.sndWnd,
+      cwnd: this.cwnd,
+      ssthresh: this.ssthresh,
+      flight: this.flightSize,
+      sendQueued: this.sendBuf.length,
+      mss: this.sendMss,
+      srtt: this.rtt.srtt,
+      rttvar: this.rtt.rttvar,
+      rto: this.rtt.rto,
+      rcvNxt: this.rcvNxt,
+      rcvWnd: this.advertisableWindow(),
+      unread: this.recv.readable,
+      held,
+      sacked,
+    });
+  }
+
   private cwndEvent(cause: string): void {
     const ctx = this.tcp.ctx;
     if (ctx.tracing) ctx.emit({ type: 'tcp', t: ctx.now, host: ctx.hostName, conn: this.name, what: 'cwnd', cwnd: this.cwnd, ssthresh: this.ssthresh, cause });
+  }
+
+  /** An RTT sample and the estimator after it (RFC 6298 2.2-2.3), for the RTT plot. */
+  private traceRtt(sample: number, source: 'timed' | 'timestamp'): void {
+    const ctx = this.tcp.ctx;
+    if (ctx.tracing) ctx.emit({ type: 'tcp', t: ctx.now, host: ctx.hostName, conn: this.name, what: 'rtt', sample, source, srtt: this.rtt.srtt, rttvar: this.rtt.rttvar, rto: this.rtt.rto });
   }
 
   private traceRetransmit(cause: RetransmitCause | 'syn' | 'probe' | 'keepalive', seq: number, len: number): void {
@@ -1578,19 +1633,27 @@ export class TcpSocket implements TcpSocketEvents {
     if (ctx.tracing) ctx.emit({ type: 'tcp', t: ctx.now, host: ctx.hostName, conn: this.name, what: 'retransmit', cause, seq, len });
   }
 
-  private fail(code: 'ECONNREFUSED' | 'ECONNRESET' | 'ETIMEDOUT', message: string): void {
+  /** `event` says what happened, as the state diagram labels a transition ("rcv RST"); the code is added to it. */
+  private fail(code: 'ECONNREFUSED' | 'ECONNRESET' | 'ETIMEDOUT', message: string, event: string): void {
     const ctx = this.tcp.ctx;
     if (ctx.tracing) ctx.emit({ type: 'tcp', t: ctx.now, host: ctx.hostName, conn: this.name, what: 'error', code, detail: message });
-    this.becomeClosed(code);
+    this.becomeClosed(`${event} (${code})`);
     this.onError?.(new SocketError(code as never, message));
+  }
+
+  /** Cancels a timer; if it was running, the trace hears that it stopped (a timer's every start ends in a stop or a fire). */
+  private stopTimer(timer: Timer, kind: string): void {
+    if (!timer.armed) return;
+    timer.cancel();
+    this.tcp.ctx.timer('stop', kind, this.name);
   }
 
   /** Everything stops; the layer forgets the connection. */
   private becomeClosed(cause: string): void {
-    this.rtxTimer.cancel();
-    this.delackTimer.cancel();
-    this.keepTimer.cancel();
-    this.closeTimer.cancel();
+    this.stopTimer(this.rtxTimer, this.rtxKind);
+    this.stopTimer(this.delackTimer, 'delayed-ack');
+    this.stopTimer(this.keepTimer, 'keepalive');
+    this.stopTimer(this.closeTimer, this.state === 'TIME_WAIT' ? 'time-wait' : 'fin-wait-2');
     const wasListed = this.state !== 'CLOSED';
     if (this.state !== 'CLOSED') this.setState('CLOSED', cause);
     this.listener?.forget(this);

@@ -212,6 +212,11 @@ export class Tcp implements ProtocolHandler {
     return out;
   }
 
+  /** Every listening socket, for the sockets table (ss -l). */
+  listening(): TcpListener[] {
+    return [...this.listeners.values()];
+  }
+
   listenerOn(port: number): TcpListener | undefined {
     return this.listeners.get(port);
   }

@@ -1,0 +1,88 @@
+/**
+ * The ladder panel's state: the model fed by the lab's trace batches, and what
+ * the reader chose (zoom, connection filter, relative or absolute numbers,
+ * follow-live). The component reads `version` to know when to draw again.
+ */
+
+import { HOST_SPECS } from '../../../worker/host-plan';
+import type { LabState } from '../lab/lab.svelte';
+import { DEFAULT_LAYOUT, LadderModel, connKey, type ArrowItem } from './ladder-model';
+
+/** Pixels per millisecond, from far out to close in. */
+export const ZOOMS = [0.01, 0.03, 0.1, 0.25, 0.5, 1, 2, 5, 10, 25] as const;
+const DEFAULT_ZOOM = ZOOMS.indexOf(DEFAULT_LAYOUT.scale as (typeof ZOOMS)[number]);
+
+export class LadderState {
+  /** Bumped whenever the model changed. */
+  version = $state(0);
+  zoom = $state(DEFAULT_ZOOM);
+  relative = $state(true);
+  follow = $state(true);
+  /** connKey of the one connection shown, or all traffic. */
+  filter = $state<string | undefined>(undefined);
+  connections = $state.raw<{ key: string; name: string }[]>([]);
+
+  readonly model: LadderModel;
+  private readonly unsubscribe: () => void;
+
+  constructor(readonly lab: LabState) {
+    const hosts = [HOST_SPECS[0].name, HOST_SPECS[1].name] as const;
+    this.model = new LadderModel({ hosts, local: lab.mode === 'solo' ? hosts : lab.hosts.map((h) => h.name) });
+    let started = false;
+    this.unsubscribe = lab.subscribe((batch) => {
+      // The lab's mode is known once it runs, which is before its first batch.
+      if (!started) this.model.setLocal(lab.mode === 'solo' ? hosts : lab.hosts.map((h) => h.name));
+      started = true;
+      this.model.apply(batch);
+      if (this.model.connections().length !== this.connections.length) this.connections = this.model.connections();
+      this.version++;
+    });
+  }
+
+  dispose(): void {
+    this.unsubscribe();
+  }
+
+  setZoom(index: number): void {
+    this.zoom = Math.max(0, Math.min(ZOOMS.length - 1, index));
+    this.model.setLayout({ ...this.model.layout, scale: ZOOMS[this.zoom] });
+    this.version++;
+  }
+
+  setFilter(key: string | undefined): void {
+    this.filter = key;
+    this.model.setFilter(key);
+    this.version++;
+  }
+
+  /** Shows only the connection picked in the other panels. */
+  filterSelected(): void {
+    if (this.lab.selectedConn) this.setFilter(connKey(this.lab.selectedConn));
+  }
+
+  /** Selects an arrow's frame (and its connection, as the sender names it) for every panel. */
+  select(a: ArrowItem): void {
+    const conn = a.tcp ? `${a.tcp.src}:${a.tcp.srcPort}>${a.tcp.dst}:${a.tcp.dstPort}` : undefined;
+    // In solo mode the connection as the sender names it is a TCB of this tab; in a pairing only ours are.
+    const ours = this.lab.mode === 'solo' || this.lab.hosts.some((h) => h.name === a.from);
+    const reversed = a.tcp ? `${a.tcp.dst}:${a.tcp.dstPort}>${a.tcp.src}:${a.tcp.srcPort}` : undefined;
+    this.lab.select(a.ref, ours ? conn : reversed);
+  }
+
+  /** The arrow of the frame selected anywhere, if the ladder still has it. */
+  selectedArrow(): ArrowItem | undefined {
+    const ref = this.lab.selected;
+    return ref ? this.model.find(ref) : undefined;
+  }
+
+  /** The arrow before or after the selected one (keyboard), or the last one. */
+  step(delta: number): ArrowItem | undefined {
+    const arrows = this.model.arrows();
+    if (arrows.length === 0) return undefined;
+    const current = this.selectedArrow();
+    const i = current ? arrows.indexOf(current) : -1;
+    const next = i < 0 ? arrows[delta > 0 ? 0 : arrows.length - 1]! : arrows[Math.max(0, Math.min(arrows.length - 1, i + delta))]!;
+    this.select(next);
+    return next;
+  }
+}

@@ -1,0 +1,118 @@
+/**
+ * uPlot options for the four TCP charts. Colours come from the page's theme
+ * (CSS variables), passed in as a lookup, so the charts match light and dark.
+ */
+
+import uPlot from 'uplot';
+import type { ChartData } from './plots.svelte';
+import { formatSize, formatDuration, formatBitRate } from '../sockets/format';
+
+type Colour = (name: string) => string;
+
+const SYNC = uPlot.sync('wiretab-plots');
+
+function axes(c: Colour, yFormat: (v: number) => string, yLabel: string): uPlot.Axis[] {
+  const common = { stroke: c('--text-muted'), grid: { stroke: c('--border'), width: 1 }, ticks: { stroke: c('--border'), width: 1 }, font: '12px system-ui, sans-serif' };
+  return [
+    { ...common, label: 's', labelSize: 14, values: (_u, vals) => vals.map((v) => `${+v.toFixed(3)}`) },
+    { ...common, label: yLabel, labelSize: 18, size: 70, values: (_u, vals) => vals.map(yFormat) },
+  ];
+}
+
+function base(width: number, height: number, c: Colour, yFormat: (v: number) => string, yLabel: string): uPlot.Options {
+  return {
+    width,
+    height,
+    series: [{ label: 't', value: (_u, v) => (v == null ? '—' : `${v.toFixed(4)} s`) }],
+    axes: axes(c, yFormat, yLabel),
+    scales: { x: { time: false } },
+    cursor: { sync: { key: SYNC.key }, drag: { x: true, y: false } },
+    legend: { live: true },
+  };
+}
+
+const stepped = uPlot.paths.stepped!({ align: 1 });
+const noLine = () => null;
+
+/** Sequence numbers over time (tcptrace): segments as vertical bars, the ACK line, the window edge, SACKed ranges. */
+export function seqOptions(width: number, height: number, c: Colour, getData: () => ChartData | undefined, labels: { segments: string; ack: string; window: string }): uPlot.Options {
+  const o = base(width, height, c, formatSize, 'seq');
+  const fmt = (_u: uPlot, v: number | null) => (v == null ? '—' : `${v}`);
+  o.series.push(
+    { label: labels.segments, stroke: c('--accent'), paths: noLine, points: { show: true, size: 3, fill: c('--accent') }, value: fmt },
+    { label: labels.ack, stroke: c('--ack'), width: 1.5, paths: stepped, spanGaps: true, points: { show: false }, value: fmt },
+    { label: labels.window, stroke: c('--fate-changed'), width: 1, dash: [4, 3], paths: stepped, spanGaps: true, points: { show: false }, value: fmt },
+  );
+  const segColour = c('--accent');
+  const retxColour = c('--fate-lost');
+  const sackColour = c('--fate-changed');
+  o.hooks = {
+    draw: [
+      (u) => {
+        const d = getData();
+        if (!d) return;
+        const ctx = u.ctx;
+        const [x0, x1] = [u.scales.x!.min!, u.scales.x!.max!];
+        ctx.save();
+        ctx.beginPath();
+        ctx.rect(u.bbox.left, u.bbox.top, u.bbox.width, u.bbox.height);
+        ctx.clip();
+        const bar = (t: number, lo: number, hi: number) => {
+          const x = Math.round(u.valToPos(t, 'x', true)) + 0.5;
+          ctx.moveTo(x, u.valToPos(lo, 'y', true));
+          ctx.lineTo(x, u.valToPos(hi, 'y', true));
+        };
+        ctx.lineWidth = Math.max(1, uPlot.pxRatio);
+        // SACKed ranges first, so segments draw over them.
+        ctx.strokeStyle = sackColour;
+        ctx.beginPath();
+        const k = d.sacks;
+        for (let i = 0; i < k.t.length; i++) if (k.t[i]! >= x0 && k.t[i]! <= x1) bar(k.t[i]!, k.left[i]!, k.right[i]!);
+        ctx.stroke();
+        for (const retx of [0, 1]) {
+          ctx.strokeStyle = retx ? retxColour : segColour;
+          ctx.lineWidth = (retx ? 2 : 1) * Math.max(1, uPlot.pxRatio);
+          ctx.beginPath();
+          const s = d.segments;
+          for (let i = 0; i < s.t.length; i++) if (s.retx[i] === retx && s.t[i]! >= x0 && s.t[i]! <= x1) bar(s.t[i]!, s.start[i]!, s.end[i]!);
+          ctx.stroke();
+        }
+        ctx.restore();
+      },
+    ],
+  };
+  return o;
+}
+
+export function cwndOptions(width: number, height: number, c: Colour, labels: { cwnd: string; ssthresh: string }): uPlot.Options {
+  const o = base(width, height, c, formatSize, 'bytes');
+  const fmt = (_u: uPlot, v: number | null) => (v == null ? '—' : formatSize(v));
+  o.series.push(
+    { label: labels.cwnd, stroke: c('--accent'), width: 2, paths: stepped, points: { show: false }, value: fmt },
+    { label: labels.ssthresh, stroke: c('--ack'), width: 1.5, dash: [5, 4], paths: stepped, points: { show: false }, value: fmt },
+  );
+  return o;
+}
+
+export function rttOptions(width: number, height: number, c: Colour, labels: { sample: string; srtt: string; rto: string }): uPlot.Options {
+  const o = base(width, height, c, (v) => formatDuration(v), 'ms');
+  const fmt = (_u: uPlot, v: number | null) => (v == null ? '—' : formatDuration(v));
+  o.series.push(
+    { label: labels.sample, stroke: c('--text-muted'), paths: noLine, points: { show: true, size: 4, fill: c('--text-muted') }, value: fmt },
+    { label: labels.srtt, stroke: c('--accent'), width: 2, points: { show: false }, value: fmt },
+    { label: labels.rto, stroke: c('--fate-lost'), width: 1.5, dash: [5, 4], paths: stepped, points: { show: false }, value: fmt },
+  );
+  o.scales = { ...o.scales, y: { range: (_u, _min, max) => [0, Math.max(1, max * 1.1)] } };
+  return o;
+}
+
+export function rateOptions(width: number, height: number, c: Colour, labels: { throughput: string; goodput: string }): uPlot.Options {
+  const o = base(width, height, c, formatBitRate, 'bit/s');
+  const fmt = (_u: uPlot, v: number | null) => (v == null ? '—' : formatBitRate(v));
+  o.series.push(
+    { label: labels.throughput, stroke: c('--fate-changed'), width: 1.5, paths: stepped, points: { show: false }, value: fmt },
+    { label: labels.goodput, stroke: c('--accent'), width: 2, paths: stepped, points: { show: false }, value: fmt },
+  );
+  o.scales = { ...o.scales, y: { range: (_u, _min, max) => [0, Math.max(1, max * 1.1)] } };
+  return o;
+}

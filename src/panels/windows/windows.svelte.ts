@@ -1,0 +1,60 @@
+/**
+ * The windows panel's state: the latest true variables ('vars' trace event) of
+ * every connection, and those of the connection shown (the one selected in any
+ * panel, else the one that changed last), republished at most once per trace
+ * batch, which the worker sends at most once per animation frame.
+ */
+
+import type { TcpVarsEvent } from '../../../worker/trace/events';
+import type { LabState } from '../lab/lab.svelte';
+
+const KEEP = 200;
+
+export class WindowsState {
+  /** The shown connection's variables, as of the last batch. */
+  vars = $state.raw<TcpVarsEvent | undefined>(undefined);
+  /** Updates seen for the shown connection (one per ACK processed, write or read). */
+  updates = $state(0);
+
+  private readonly latest = new Map<string, TcpVarsEvent>();
+  private last: string | undefined;
+  private readonly unsubscribe: () => void;
+
+  constructor(readonly lab: LabState) {
+    this.unsubscribe = lab.subscribe((batch) => {
+      const want = this.lab.selectedConn;
+      let seen = 0;
+      for (const e of batch) {
+        if (e.type !== 'tcp' || e.what !== 'vars') continue;
+        this.latest.delete(e.conn);
+        this.latest.set(e.conn, e);
+        if (this.latest.size > KEEP) this.latest.delete(this.latest.keys().next().value!);
+        this.last = e.conn;
+        if (want === undefined || e.conn === want) seen++;
+      }
+      if (seen > 0) {
+        this.updates += seen;
+        this.refresh();
+      }
+    });
+  }
+
+  dispose(): void {
+    this.unsubscribe();
+  }
+
+  /** Shows the selected connection (call when the selection changes). */
+  refresh(): void {
+    const want = this.lab.selectedConn;
+    this.vars = (want ? this.latest.get(want) : undefined) ?? (this.last ? this.latest.get(this.last) : undefined);
+  }
+
+  /** The same connection seen from the other end, if this tab has it (solo mode). */
+  otherSide(): string | undefined {
+    const v = this.vars;
+    if (!v) return undefined;
+    const i = v.conn.indexOf('>');
+    const rev = `${v.conn.slice(i + 1)}>${v.conn.slice(0, i)}`;
+    return this.latest.has(rev) ? rev : undefined;
+  }
+}
