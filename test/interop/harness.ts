@@ -131,6 +131,7 @@ export class Interop {
   readonly tmp = mkdtempSync(join(tmpdir(), 'wiretab-interop-'));
   /** Every tcpdump capture taken so far (for the Wireshark acceptance checks). */
   readonly captures: string[] = [];
+  private readonly running: Capture[] = [];
   private readonly children = new Set<ChildProcess>();
   private socket: Socket | undefined;
   private relay: ChildProcess | undefined;
@@ -308,15 +309,22 @@ export class Interop {
       });
       child.once('exit', (code) => reject(new Error(`tcpdump exited (${code}): ${err.join('')}`)));
     });
-    return {
+    const capture: Capture = {
       path,
       stop: () =>
         new Promise<string>((resolve) => {
-          if (child.exitCode !== null) return resolve(path);
+          if (child.exitCode !== null || child.signalCode !== null) return resolve(path);
           child.once('exit', () => resolve(path));
           child.kill('SIGINT');
         }),
     };
+    this.running.push(capture);
+    return capture;
+  }
+
+  /** Stops every tcpdump still running (each flushes its file). */
+  async stopCaptures(): Promise<void> {
+    await Promise.all(this.running.splice(0).map((c) => c.stop()));
   }
 
   /** Drops `percent` of what Linux sends on tap0 (nftables at the netdev egress hook); 0 removes the rule. */
