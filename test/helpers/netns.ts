@@ -31,6 +31,12 @@ export function createNetns(prefix: string): string {
 /** Kills whatever still runs in the namespace, then deletes it. Never throws; safe to call twice. */
 export function removeNetns(ns: string): void {
   const pids = spawnSync('ip', ['netns', 'pids', ns], { encoding: 'utf8' }).stdout?.split(/\s+/).filter(Boolean) ?? [];
-  for (const pid of pids) spawnSync('kill', ['-9', pid]);
+  for (const pid of pids) {
+    try {
+      process.kill(Number(pid), 'SIGKILL');
+    } catch {
+      // already gone
+    }
+  }
   spawnSync('ip', ['netns', 'del', ns], { stdio: 'ignore' });
 }

@@ -65,6 +65,7 @@ const TOOLS: Record<string, string> = {
   ping: 'command -v ping',
   curl: 'curl --version',
   tshark: 'tshark --version',
+  sysctl: 'command -v sysctl',
 };
 const missingTools = Object.entries(TOOLS)
   .filter(([, check]) => spawnSync('sh', ['-c', `${check} >/dev/null 2>&1`]).status !== 0)
@@ -74,7 +75,7 @@ export const canInterop = isRoot && hasIp && missingTools.length === 0 && spawnS
 export const interopMissing =
   `The Linux interop runs need root, iproute2, /dev/net/tun and ${Object.keys(TOOLS).join(', ')} ` +
   `(root: ${isRoot}, ip: ${hasIp}, missing: ${missingTools.join(', ') || 'none'}); ` +
-  'apt-get install tcpdump socat netcat-openbsd nftables iputils-ping curl python3 tshark';
+  'apt-get install iproute2 procps tcpdump socat netcat-openbsd nftables iputils-ping curl python3 tshark';
 
 export interface InteropOptions {
   seed?: number;
