@@ -40,3 +40,23 @@ export function removeNetns(ns: string): void {
   }
   spawnSync('ip', ['netns', 'del', ns], { stdio: 'ignore' });
 }
+
+/**
+ * Removes namespaces named `${prefix}-<pid>-...` whose process is gone: what a
+ * run killed with SIGKILL (which no exit hook survives) left behind.
+ */
+export function removeOrphanNetns(prefix: string): void {
+  const names = spawnSync('ip', ['netns', 'list'], { encoding: 'utf8' }).stdout?.split('\n') ?? [];
+  for (const line of names) {
+    const name = line.split(' ')[0];
+    const m = new RegExp(`^${prefix}-(\\d+)-\\d+$`).exec(name);
+    if (!m) continue;
+    let alive = true;
+    try {
+      process.kill(Number(m[1]), 0);
+    } catch {
+      alive = false;
+    }
+    if (!alive) removeNetns(name);
+  }
+}

@@ -45,7 +45,7 @@ import { Scheduler } from '../../worker/sim/scheduler';
 import { Tracer } from '../../worker/trace/events';
 import { FrameStore, captureFrames } from '../../worker/trace/frame-store';
 import type { TcpConfig } from '../../worker/transport/tcp/config';
-import { createNetns, hasIp, ip, isRoot, removeNetns } from '../helpers/netns';
+import { createNetns, hasIp, ip, isRoot, removeNetns, removeOrphanNetns } from '../helpers/netns';
 
 export const LINUX_IP = '10.77.0.1';
 export const OUR_IP = '10.77.0.2';
@@ -174,6 +174,7 @@ export class Interop {
   /** Creates the namespace, the TAP and the relay, and starts our host. */
   static async open(opts: InteropOptions = {}): Promise<Interop> {
     if (!canInterop) throw new Error(interopMissing);
+    removeOrphanNetns('wiretab-interop');
     const ns = createNetns('wiretab-interop');
     const it = new Interop(ns, opts);
     open.add(it);
