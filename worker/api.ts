@@ -9,7 +9,7 @@
 import * as Comlink from 'comlink';
 import type { WallClock, DriverState } from './sim/driver';
 import type { PingEvent, PingSummary } from './net/ping';
-import type { TraceEvent } from './trace/events';
+import type { AppEvent, TraceEvent } from './trace/events';
 import type { CountersSnapshot } from './trace/counters';
 import type { ArpEntrySnapshot } from './net/arp-cache';
 import type { HostTables } from './host';
@@ -44,6 +44,8 @@ export interface HttpFetchOptions {
   method?: string;
   /** false: count the body's bytes without keeping them (large downloads). */
   keepBody?: boolean;
+  /** Mark each phase (DNS, ARP, connect, request, response, close) in the trace for the ladder. */
+  marks?: boolean;
 }
 
 export interface PairOptions {
@@ -91,6 +93,10 @@ export interface WiretabApi {
   httpFetch(host: string, url: string, options: HttpFetchOptions, onExchange: (x: HttpExchange) => void): Promise<HttpFetchResult & { dns: Resolution[] }>;
   httpStats(host: string): HttpClientStats & { open: number; idle: number };
   httpReset(host: string): void;
+  /** Forgets a host's DNS and ARP caches and its browser's cache and connections: the next load shows every step. */
+  coldStart(host: string): Promise<void>;
+  /** Marks a phase the page saw (the page was rendered) in the trace. */
+  mark(host: string, phase: AppEvent['phase'], detail: string): void;
   sitePages(host: string): string[];
   getPage(host: string, path: string): string | undefined;
   setPage(host: string, path: string, html: string): void;
@@ -247,6 +253,8 @@ export function createApi(io: ApiIo): WiretabApi {
     },
     httpStats: (host) => need().httpStats(host),
     httpReset: (host) => need().httpReset(host),
+    coldStart: (host) => need().coldStart(host),
+    mark: (host, phase, detail) => need().mark(host, phase, detail),
     sitePages: (host) => need().sitePages(host),
     getPage: (host, path) => need().getPage(host, path),
     setPage: (host, path, html) => need().setPage(host, path, html),

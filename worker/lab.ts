@@ -23,7 +23,7 @@ import { RealtimeDriver, type DriverState, type WallClock } from './sim/driver';
 import { Rng } from './sim/rng';
 import { Scheduler } from './sim/scheduler';
 import type { CountersSnapshot } from './trace/counters';
-import { Tracer, type TraceEvent } from './trace/events';
+import { Tracer, type AppEvent, type TraceEvent } from './trace/events';
 import { FrameStore, captureFrames } from './trace/frame-store';
 import type { ArpEntrySnapshot } from './net/arp-cache';
 import { ExternalLink } from './link/external';
@@ -31,7 +31,7 @@ import { startServices } from './apps/services';
 import { startHttpServer, type HttpServer } from './apps/http/server';
 import { CHAT_PORT, SocketTable, type SocketTableEvent } from './apps/socket-table';
 import { startBulk, type BulkEvent, type BulkMode, type BulkResult } from './apps/bulk';
-import { parseIpv4 as parseIpv4Text } from './wire/addr';
+import { formatIpv4, parseIpv4 as parseIpv4Text } from './wire/addr';
 import type { TcpInfo } from './transport/tcp/tcb';
 
 import { DNS_PLAN, HOST_SPECS } from './host-plan';
@@ -221,7 +221,7 @@ export class Lab {
   httpFetch(
     host: string,
     url: string,
-    options: { dnsMode?: ResolveMode; pool?: boolean; cache?: HttpFetchInit['cache']; method?: string; keepBody?: boolean },
+    options: { dnsMode?: ResolveMode; pool?: boolean; cache?: HttpFetchInit['cache']; method?: string; keepBody?: boolean; marks?: boolean },
     onExchange: (x: HttpExchange) => void,
   ): Promise<HttpFetchResult & { dns: Resolution[] }> {
     return new Promise((resolve, reject) => {
@@ -231,13 +231,90 @@ export class Lab {
           if (options.dnsMode) b.dnsMode = options.dnsMode;
           if (options.pool !== undefined && options.pool !== b.client.options.pool) b.client.setPool(options.pool);
           b.lookups.clear();
-          b.client.request(url, { method: options.method, cache: options.cache, keepBody: options.keepBody, onExchange }, (r) => {
+          const marks = options.marks ? this.phaseMarks(host) : undefined;
+          const seen = marks ? (x: HttpExchange) => (marks.exchange(x), onExchange(x)) : onExchange;
+          b.client.request(url, { method: options.method, cache: options.cache, keepBody: options.keepBody, onExchange: seen }, (r) => {
+            marks?.done();
             resolve({ ...r, dns: [...b.lookups.values()] });
           });
         } catch (err) {
           reject(err instanceof Error ? new Error(err.message) : new Error(String(err)));
         }
       }, `fetch ${url} from ${host}`);
+    });
+  }
+
+  /**
+   * Marks the phases of a page load in the trace as they begin (AppEvent):
+   * the DNS lookup, ARP for the next hop, the handshake, the request, the
+   * response and the close, each once per exchange. The page adds "render".
+   */
+  private phaseMarks(host: string): { exchange(x: HttpExchange): void; done(): void } {
+    const h = this.host(host);
+    const mark = (phase: AppEvent['phase'], detail: string) => h.ctx.emit({ type: 'app', t: h.ctx.now, host, phase, detail });
+    const marked = new Set<string>();
+    const once = (key: string, phase: AppEvent['phase'], detail: string) => {
+      if (marked.has(key)) return;
+      marked.add(key);
+      mark(phase, detail);
+    };
+    // ARP is asked by the IP layer on the way to the handshake: watch for this host's question.
+    const stop = this.tracer.subscribe((e) => {
+      if (e.type === 'arp' && e.host === host && e.what === 'request-sent') once(`arp ${e.ip}`, 'arp', `who has ${formatIpv4(e.ip)}?`);
+    });
+    return {
+      exchange: (x) => {
+        const tm = x.timing;
+        const name = (() => {
+          try {
+            return new URL(x.url).hostname;
+          } catch {
+            return x.url;
+          }
+        })();
+        if (tm.dnsStart !== undefined) once(`dns ${name}`, 'dns', name);
+        if (tm.connectStart !== undefined) once(`connect ${x.id}`, 'connect', x.conn ?? name);
+        if (tm.requestSent !== undefined) once(`request ${x.id}`, 'request', `${x.method} ${x.url}`);
+        if (tm.firstByte !== undefined) once(`response ${x.id}`, 'response', `${x.status ?? ''} ${x.statusText ?? ''}`.trim());
+        if (tm.connClosed !== undefined) once(`close ${x.connId ?? x.id}`, 'close', x.conn ?? '');
+      },
+      done: stop,
+    };
+  }
+
+  /** A phase the page reports (the page has been rendered), marked in the trace like the others. */
+  mark(host: string, phase: AppEvent['phase'], detail: string): void {
+    const h = this.host(host);
+    this.driver.inject(() => h.ctx.emit({ type: 'app', t: h.ctx.now, host, phase, detail }), `mark ${phase} on ${host}`);
+  }
+
+  /**
+   * Forgets what makes a second page load quick, so the next one shows every
+   * step: the host's DNS caches, the browser's cache and open connections,
+   * and (once those connections have finished closing, so their last segments
+   * do not ask ARP again) its ARP cache. Resolves when all of it is done.
+   */
+  coldStart(host: string): Promise<void> {
+    const h = this.host(host);
+    return new Promise((resolve) => {
+      this.driver.inject(() => {
+        const d = this.dns.get(host);
+        const b = this.browsers.get(host);
+        d?.resolver.flush();
+        d?.recursor.flush();
+        b?.client.clearCache();
+        b?.client.closeAll();
+        const closing = () => h.tcp.connections().some((c) => c.remotePort === 80 && c.state !== 'CLOSED' && c.state !== 'TIME_WAIT');
+        const settle = (waited: number) => {
+          if (closing() && waited < 5000) {
+            h.ctx.scheduler.after(20, () => settle(waited + 20), 'cold start: connections closing');
+            return;
+          }
+          for (const i of h.ip.interfaces) i.arp.flush();
+          resolve();
+        };
+        settle(0);
+      }, `cold start of ${host}`);
     });
   }
 

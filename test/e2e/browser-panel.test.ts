@@ -16,7 +16,7 @@ describe.skipIf(!hasChromium)('mini browser in Chromium', () => {
     const page = await app.browser.newPage({ viewport: { width: 1366, height: 900 } });
     const errors: string[] = [];
     page.on('pageerror', (e) => errors.push(String(e)));
-    await page.goto(`${app.url}?solo&lang=en&theme=light`);
+    await page.goto(`${app.url}?solo&layout=all&lang=en&theme=light`);
     // 5 % loss each way (opening a section opens it on both direction cards).
     await page.locator('.direction[data-host=alice] .sections summary', { hasText: 'Loss' }).click();
     for (const host of ['alice', 'bob']) {
@@ -69,6 +69,16 @@ describe.skipIf(!hasChromium)('mini browser in Chromium', () => {
     await address.fill('http://www.bob.lab/');
     await panel.getByRole('button', { name: 'Go', exact: true }).click();
     await expect.poll(() => frame.locator('#edited').textContent(), { timeout: 30_000 }).toBe('Hello from the workshop');
+
+    // "Type a URL", the whole story: from cold caches, every phase is marked across the ladder diagram.
+    await panel.locator('[data-action=story]').click();
+    await expect.poll(() => panel.locator('.page-status').getAttribute('data-status'), { timeout: 30_000 }).toBe('200');
+    const ladder = page.locator('.flow-ladder');
+    await ladder.scrollIntoViewIfNeeded();
+    await expect.poll(() => ladder.locator('g.phase[data-phase=render]').count(), { timeout: 15_000 }).toBe(1);
+    const marked = await ladder.locator('g.phase').evaluateAll((gs) => gs.map((g) => g.getAttribute('data-phase')));
+    expect(marked).toEqual(expect.arrayContaining(['response', 'close', 'render']));
+    await ladder.screenshot({ path: join(ARTIFACTS, 'browser-story-ladder-en-light.png') });
     expect(errors).toEqual([]);
     await page.close();
   }, 150_000);

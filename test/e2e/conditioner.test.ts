@@ -22,7 +22,7 @@ describe.skipIf(!hasChromium)('link conditioner in Chromium', () => {
     const errors: string[] = [];
     page.on('pageerror', (e) => errors.push(String(e)));
     page.on('console', (m) => m.type() === 'error' && errors.push(m.text()));
-    await page.goto(`${app.url}?solo&${query}`);
+    await page.goto(`${app.url}?solo&layout=all&${query}`);
     await expect.poll(() => page.locator('.ping-form button[type=submit]').isEnabled(), { timeout: 10_000 }).toBe(true);
     await expect.poll(() => page.locator('.direction').count()).toBe(2);
     return { page, errors };

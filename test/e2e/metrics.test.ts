@@ -15,13 +15,15 @@ describe.skipIf(!hasChromium)('link metrics in Chromium', () => {
     const page = await app.browser.newPage({ viewport: { width: 1366, height: 768 } });
     const errors: string[] = [];
     page.on('pageerror', (e) => errors.push(String(e)));
-    await page.goto(`${app.url}?solo&lang=en&theme=dark`);
+    await page.goto(`${app.url}?solo&layout=tabs&view=link&lang=en&theme=dark`);
     const alice = page.locator('.direction[data-host=alice]');
     await alice.locator('.sections summary', { hasText: 'Rate and queue' }).click();
     await alice.getByRole('spinbutton', { name: /^Rate\b/ }).fill('4');
     await alice.locator('.sections summary', { hasText: 'Delay' }).click();
     await alice.getByRole('spinbutton', { name: /^Delay\b/ }).fill('20');
 
+    // One view at a time, as a class would use it: the link view first, then the charts.
+    await page.getByRole('tab', { name: 'Charts' }).click();
     await page.locator('.metrics-panel').scrollIntoViewIfNeeded();
     const panel = page.locator('.metrics-panel .dir[data-host=alice]');
     await expect.poll(() => panel.locator('[data-metric=rate]').textContent(), { timeout: 10_000 }).toBe('4 Mbit/s');
@@ -29,9 +31,11 @@ describe.skipIf(!hasChromium)('link metrics in Chromium', () => {
     expect(await panel.locator('[data-part=transmission] b').textContent()).toBe('3 ms');
     expect(await panel.locator('[data-part=propagation] b').textContent()).toBe('21 ms');
 
+    await page.getByRole('tab', { name: 'Sockets' }).click();
     const bulk = page.locator('.bulk');
     await bulk.locator('select').nth(1).selectOption({ index: 2 });
     await bulk.locator('button[type=submit]').click();
+    await page.getByRole('tab', { name: 'Charts' }).click();
     await page.locator('.metrics-panel').scrollIntoViewIfNeeded();
     // While the transfer runs the link is busy: utilisation climbs to 80 % or more.
     await expect.poll(async () => Number((await panel.locator('[data-metric=utilisation]').textContent())?.match(/(\d+) %/)?.[1] ?? 0), { timeout: 60_000 }).toBeGreaterThanOrEqual(80);

@@ -18,7 +18,7 @@ describe.skipIf(!hasChromium)('TCP plots in Chromium', () => {
       const page = await app.browser.newPage({ viewport: { width: 1366, height: 768 } });
       const errors: string[] = [];
       page.on('pageerror', (e) => errors.push(String(e)));
-      await page.goto(`${app.url}?solo&lang=${lang}&theme=${theme}`);
+      await page.goto(`${app.url}?solo&layout=all&lang=${lang}&theme=${theme}`);
       const alice = page.locator('.direction[data-host=alice]');
       await alice.locator('.sections summary', { hasText: text.loss }).click();
       await alice.getByRole('spinbutton', { name: text.knob, exact: true }).fill('3');

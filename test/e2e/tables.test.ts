@@ -18,7 +18,7 @@ describe.skipIf(!hasChromium)('host tables in Chromium', () => {
       const page = await app.browser.newPage({ viewport: { width: 1366, height: 768 } });
       const errors: string[] = [];
       page.on('pageerror', (e) => errors.push(String(e)));
-      await page.goto(`${app.url}?solo&lang=${lang}&theme=${theme}`);
+      await page.goto(`${app.url}?solo&layout=all&lang=${lang}&theme=${theme}`);
       const ping = page.locator('.ping-form button[type=submit]');
       await expect.poll(() => ping.isEnabled(), { timeout: 10_000 }).toBe(true);
       await ping.click();

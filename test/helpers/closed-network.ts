@@ -109,6 +109,8 @@ export async function openClosedNetwork(dist = buildApp()): Promise<ClosedNetwor
     async newContext() {
       const context = await browser.newContext({ viewport: { width: 1366, height: 900 } });
       await context.grantPermissions(['camera', 'microphone'], { origin: state.url.replace(/\/$/, '') });
+      // Every panel on one page (the "Everything" layout, as if chosen earlier): the tests use several views at once.
+      await context.addInitScript(() => localStorage.setItem('wiretab.layout', JSON.stringify({ mode: 'all', left: 'link', right: 'packets' })));
       return context;
     },
     close,

@@ -186,7 +186,7 @@ describe('logging and helpers', () => {
     await request('/favicon.svg');
     // The record is written when the server finishes the response, which may be just after the client has it.
     const records = (): LogEvent[] => logged.filter((record) => record.event === 'request' && record.url === '/favicon.svg');
-    await vi.waitFor(() => expect(records()).toHaveLength(1));
+    await vi.waitFor(() => expect(records()).toHaveLength(1), { timeout: 10_000 });
     expect(records()[0]).toMatchObject({ method: 'GET', status: 200 });
   });
 

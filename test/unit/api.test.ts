@@ -129,6 +129,32 @@ describe('worker API (solo mode)', () => {
     expect(new TextDecoder().decode((await again).body)).toContain('hello from the workshop');
   });
 
+  it('"type a URL", the whole story: from cold caches every phase is marked in the trace, in order', async () => {
+    const { wall, api, batches, flushAll } = setup();
+    api.startSolo(6);
+    wall.advance(10);
+    // Warm everything up first, so the cold start has something to forget.
+    const warm = api.httpFetch('alice', 'http://www.bob.lab/', {}, () => {});
+    wall.advance(2000);
+    await warm;
+    const cold = api.coldStart('alice');
+    wall.advance(500);
+    await cold;
+    flushAll();
+    batches.length = 0;
+    const story = api.httpFetch('alice', 'http://www.bob.lab/', { pool: false, marks: true }, () => {});
+    wall.advance(3000);
+    const r = await story;
+    expect(r.ok).toBe(true);
+    api.mark('alice', 'render', 'Home · bob');
+    wall.advance(10);
+    flushAll();
+    const phases = batches.flat().filter((e) => e.type === 'app').map((e) => (e as { phase: string }).phase);
+    // Cold: the name is asked again (DNS), bob's MAC again (ARP); one connection, closed after the page.
+    expect(phases).toEqual(['dns', 'arp', 'connect', 'request', 'response', 'close', 'render']);
+    expect(r.dns[0]).toMatchObject({ ok: true, fromCache: false });
+  });
+
   it('slow motion: at 0.1x, stack time advances a tenth of wall time', () => {
     const { wall, api } = setup();
     api.startSolo(1);

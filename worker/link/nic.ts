@@ -139,7 +139,10 @@ export class Nic {
     const ctx = this.ctx;
     ctx.counters.inc('link', 'tx');
     const id = ctx.nextFrameId();
-    if (ctx.tracing) ctx.emit({ type: 'frame', t: ctx.now, host: ctx.hostName, iface: this.name, dir: 'tx', id, frame });
+    if (ctx.tracing) {
+      const expert = ctx.takeFrameNote(frame);
+      ctx.emit(expert ? { type: 'frame', t: ctx.now, host: ctx.hostName, iface: this.name, dir: 'tx', id, frame, expert } : { type: 'frame', t: ctx.now, host: ctx.hostName, iface: this.name, dir: 'tx', id, frame });
+    }
     if (!this.port!.transmit(frame, id)) {
       // The port said ready() but refused: count it rather than loop.
       ctx.drop('link', 'nic-queue-full', `${this.name}'s link refused a frame it said it could take`, id, frame.length);

@@ -6,7 +6,7 @@
 import type { Rng } from '../sim/rng';
 import type { Scheduler } from '../sim/scheduler';
 import { Counters } from './counters';
-import { Tracer, type DropReason, type Layer, type TraceEvent } from './events';
+import { Tracer, type DropReason, type FrameExpert, type Layer, type TraceEvent } from './events';
 
 export class StackContext {
   readonly counters = new Counters();
@@ -27,6 +27,21 @@ export class StackContext {
   /** Per-host frame number for the frame store and for tying drops to frames. */
   nextFrameId(): number {
     return ++this.frameSeq;
+  }
+
+  /** Expert notes waiting for their frame to reach the NIC (only filled while tracing). */
+  private notes = new WeakMap<Uint8Array, FrameExpert>();
+
+  /** A layer above (TCP) says what it knows about a frame it is sending; the NIC puts it on the tx FrameEvent. */
+  noteFrame(frame: Uint8Array, note: FrameExpert): void {
+    this.notes.set(frame, note);
+  }
+
+  /** The note for a frame being transmitted, once. */
+  takeFrameNote(frame: Uint8Array): FrameExpert | undefined {
+    const note = this.notes.get(frame);
+    if (note) this.notes.delete(frame);
+    return note;
   }
 
   get tracing(): boolean {

@@ -49,6 +49,42 @@ export interface FrameEvent {
   id: number;
   /** The frame itself. Shared, never mutated by the stack: do not modify. */
   frame: Uint8Array;
+  /** tx: what the sending TCP knew about this segment (retransmission and why, duplicate ACK, ...). */
+  expert?: FrameExpert;
+}
+
+/**
+ * Expert findings about a TCP segment, as bits (Wireshark's tcp.analysis.*),
+ * set from the stack's true state rather than inferred from the capture.
+ */
+export const TcpExpertFlag = {
+  /** tx: a resend of sequence space already sent (cause in FrameExpert.cause). */
+  RETRANSMISSION: 1,
+  /** tx: a pure ACK repeating the last ACK and window (RFC 5681 2); rx: an ACK the sender counted as a duplicate. */
+  DUPLICATE_ACK: 2,
+  /** tx: a pure ACK that only opens the window (same ACK number, larger window). */
+  WINDOW_UPDATE: 4,
+  /** tx: the segment advertises a zero receive window. */
+  ZERO_WINDOW: 8,
+  /** tx: a persist-timer probe of the peer's zero window (RFC 9293 3.8.6.1). */
+  ZERO_WINDOW_PROBE: 16,
+  /** tx: a keepalive probe, SEG.SEQ = SND.NXT - 1 (RFC 1122 4.2.3.6). */
+  KEEP_ALIVE: 32,
+  /** tx: the data reaches the right edge of the peer's window; rx: it fills ours. */
+  WINDOW_FULL: 64,
+  /** rx: data that arrived beyond a gap (above RCV.NXT) and waits for the missing bytes. */
+  OUT_OF_ORDER: 128,
+} as const;
+
+export type RetransmitCause = 'rto' | 'dupack' | 'partial-ack' | 'sack' | 'syn' | 'probe' | 'keepalive';
+
+export interface FrameExpert {
+  /** TcpExpertFlag bits. */
+  flags: number;
+  /** RETRANSMISSION: what triggered it. */
+  cause?: RetransmitCause;
+  /** DUPLICATE_ACK (tx): which repeat of the same ACK this is (1 for the first duplicate). */
+  dupAck?: number;
 }
 
 export interface DropEvent {
@@ -171,7 +207,9 @@ export interface FateEvent {
 /** TCP connection events (worker/transport/tcp). `conn` names the connection: "10.0.0.1:49152>10.0.0.2:80". */
 export type TcpEvent =
   | { type: 'tcp'; t: number; host: string; conn: string; what: 'state'; from: string; to: string; cause: string }
-  | { type: 'tcp'; t: number; host: string; conn: string; what: 'retransmit'; cause: 'rto' | 'dupack' | 'partial-ack' | 'sack' | 'syn' | 'probe' | 'keepalive'; seq: number; len: number }
+  | { type: 'tcp'; t: number; host: string; conn: string; what: 'retransmit'; cause: RetransmitCause; seq: number; len: number }
+  /** What the receiving TCP found about a segment it took in: TcpExpertFlag bits, tied to the rx frame (FrameEvent.id). */
+  | { type: 'tcp'; t: number; host: string; conn: string; what: 'expert'; frameId: number; flags: number }
   | { type: 'tcp'; t: number; host: string; conn: string; what: 'error'; code: string; detail: string }
   | { type: 'tcp'; t: number; host: string; conn: string; what: 'cwnd'; cwnd: number; ssthresh: number; cause: string }
   /** An RTT measurement (ms): from a timed segment or a timestamp echo, and SRTT, RTTVAR and RTO after it. */
@@ -245,7 +283,20 @@ export interface DnsEvent {
   detail: string;
 }
 
-export type TraceEvent = FrameEvent | DropEvent | ArpEvent | IpEvent | IcmpEvent | SocketEvent | TimerEvent | HostEvent | FateEvent | TcpEvent | DnsEvent;
+/**
+ * A phase of something an application did, for the ladder to mark: the steps
+ * of loading a web page ("type a URL"), each when it begins.
+ */
+export interface AppEvent {
+  type: 'app';
+  t: number;
+  host: string;
+  phase: 'dns' | 'arp' | 'connect' | 'request' | 'response' | 'render' | 'close';
+  /** A short note: the name looked up, the URL requested, the status line. */
+  detail: string;
+}
+
+export type TraceEvent = FrameEvent | DropEvent | ArpEvent | IpEvent | IcmpEvent | SocketEvent | TimerEvent | HostEvent | FateEvent | TcpEvent | DnsEvent | AppEvent;
 
 export type TraceListener = (event: TraceEvent) => void;
 

@@ -50,6 +50,8 @@ export class BrowserState {
   canBack = $state(false);
   canForward = $state(false);
   private navigation = 0;
+  /** The current load is the "whole story": cold caches, one connection per request, phases marked in the trace. */
+  private story = false;
 
   constructor(private readonly lab: LabState) {}
 
@@ -101,6 +103,22 @@ export class BrowserState {
     if (abs) void this.go(abs);
   }
 
+  /**
+   * "Type a URL", the whole story: forget the DNS and ARP caches and the
+   * browser's connections, then load the page with one connection per request,
+   * so DNS, ARP, the handshake, the request, the response, the render and the
+   * close all happen, each marked in the ladder diagram.
+   */
+  async wholeStory(text = this.address): Promise<void> {
+    await stack().coldStart(this.shown);
+    this.story = true;
+    try {
+      await this.go(text);
+    } finally {
+      this.story = false;
+    }
+  }
+
   async resetClient(): Promise<void> {
     await stack().httpReset(this.shown);
     await this.refreshStats();
@@ -130,7 +148,8 @@ export class BrowserState {
         this.rows = [...rows.values()].sort((a, b) => a.timing.start - b.timing.start || a.id - b.id);
       });
     try {
-      const options = { dnsMode: this.dnsMode, pool: this.pool };
+      const story = this.story;
+      const options = { dnsMode: this.dnsMode, pool: story ? false : this.pool, marks: story };
       const r = await api.httpFetch(host, url, options, seen('document'));
       if (nav !== this.navigation) return;
       this.dns = r.dns;
@@ -165,6 +184,7 @@ export class BrowserState {
         srcdoc = textPage(`${r.body.length} bytes of ${type || 'unknown type'}: not shown.`, r.url);
       }
       this.page = { url: r.url, status: r.status, statusText: r.statusText, srcdoc, title, removed, fromCache: r.fromCache };
+      if (story) await api.mark(host, 'render', title);
     } catch (err) {
       if (nav === this.navigation) this.error = { url, message: err instanceof Error ? err.message : String(err) };
     } finally {

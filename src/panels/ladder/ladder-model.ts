@@ -95,7 +95,20 @@ export interface TimerItem {
   end: TimerEnd | undefined;
 }
 
-export type LadderItem = ArrowItem | StateItem | TimerItem;
+/** A phase of a page load as the browser marked it (AppEvent): drawn across the diagram where it began. */
+export interface PhaseItem {
+  kind: 'phase';
+  n: number;
+  host: string;
+  /** Phases belong to no one connection: '' (they pass every connection filter). */
+  conn: '';
+  t: number;
+  op: number;
+  phase: string;
+  detail: string;
+}
+
+export type LadderItem = ArrowItem | StateItem | TimerItem | PhaseItem;
 
 /** The TCP timers drawn as brackets (other timers belong to ARP and IP, not to a connection). */
 export const BRACKET_TIMERS = new Set(['rto', 'syn', 'synack', 'persist', 'time-wait', 'fin-wait-2', 'delayed-ack', 'keepalive']);
@@ -222,6 +235,12 @@ export class LadderModel {
       case 'timer':
         this.onTimer(e);
         return;
+      case 'app': {
+        const p: PhaseItem = { kind: 'phase', n: this.itemBase + this.items.length, host: e.host, conn: '', t: e.t, op: -1, phase: e.phase, detail: e.detail };
+        this.addItem(p);
+        p.op = this.addOp(e.t, true, p.n);
+        return;
+      }
       case 'host':
         // A crashed host's timers die with it.
         if (e.what === 'down') for (const [k, timer] of this.openTimers) if (timer.host === e.host) this.closeTimer(k, timer, e.t, 'stop');
@@ -420,7 +439,7 @@ export class LadderModel {
   }
 
   private passes(item: LadderItem): boolean {
-    return this.filter === undefined || item.conn === this.filter;
+    return this.filter === undefined || item.kind === 'phase' || item.conn === this.filter;
   }
 
   private addOp(t: number, row: boolean, item: number): number {
@@ -543,6 +562,7 @@ export class LadderModel {
         return [Math.min(y0, y1), Math.max(y0, y1)];
       }
       case 'state':
+      case 'phase':
         return [this.y(item.op), this.y(item.op)];
       case 'timer':
         return [this.y(item.startOp), item.endOp >= 0 ? this.y(item.endOp) : nowY];

@@ -32,6 +32,7 @@ import { RttEstimator } from './rtt';
 import { DUP_THRESH, Scoreboard } from './scoreboard';
 import type { SegmentIn } from './segment';
 import { SendBuffer } from './send-buffer';
+import { TcpExpertFlag } from '../../trace/events';
 import type { Tcp } from './tcp';
 
 const { FIN, SYN, RST, PSH, ACK } = TcpFlag;
@@ -41,6 +42,8 @@ const RTO_AFTER_SYN_RETRANSMIT = 3000;
 
 /** Why data was sent again: timeout, NewReno fast retransmit / partial ACK, or RFC 6675 SACK recovery. */
 type RetransmitCause = 'rto' | 'dupack' | 'partial-ack' | 'sack';
+/** Why emit() is sending a segment that is not new: a retransmission's cause, or a probe. */
+type ResendNote = RetransmitCause | 'syn' | 'probe' | 'keepalive';
 
 /** Linux's TCP_INFO, roughly: a snapshot for the UI and tests. */
 export interface TcpInfo {
@@ -519,8 +522,10 @@ export class TcpSocket implements TcpSocketEvents {
   input(seg: SegmentIn): void {
     this.segsIn++;
     this.lastHeard = this.tcp.ctx.now;
+    this.rxExpert = 0;
     if (this.state === 'SYN_SENT') this.inputSynSent(seg);
     else this.inputSynchronizedOrSynRcvd(seg);
+    if (this.rxExpert !== 0) this.traceRxExpert(seg.frameId);
     if (this.state !== 'CLOSED') {
       this.dispatch();
       this.armKeepalive();
@@ -716,6 +721,7 @@ export class TcpSocket implements TcpSocketEvents {
       this.sndNxt = ack;
     }
     const dup = this.isDuplicateAck(seg);
+    if (dup) this.rxExpert |= TcpExpertFlag.DUPLICATE_ACK;
     const acked = seqGt(ack, this.sndUna) ? seqDiff(ack, this.sndUna) : 0;
     if (acked > 0) this.ackAdvance(ack);
     // While probing a zero window the peer's answers to our probes look like
@@ -983,7 +989,7 @@ export class TcpSocket implements TcpSocketEvents {
     const offset = seqDiff(seq, this.dataBase);
     const len = Math.min(seqDiff(dataEnd, seq), this.sendBuf.length - offset);
     if (offset < 0 || (len <= 0 && !fin)) return;
-    this.emit(seq, ACK | (fin ? FIN : 0), offset, Math.max(0, len));
+    this.emit(seq, ACK | (fin ? FIN : 0), offset, Math.max(0, len), cause);
     this.retransmits++;
     this.rttTiming = false; // Karn
     this.traceRetransmit(cause, seq, Math.max(0, len));
@@ -1030,6 +1036,9 @@ export class TcpSocket implements TcpSocketEvents {
       } else {
         const before = this.rcvNxt;
         const hadHoles = this.recv.outOfOrder > 0;
+        // Expert notes: data beyond a gap waits out of order; data up to our advertised edge fills the window.
+        if (seqGt(seq, before)) this.rxExpert |= TcpExpertFlag.OUT_OF_ORDER;
+        if (seqAdd(seq, dataLen) === this.rcvAdvRight) this.rxExpert |= TcpExpertFlag.WINDOW_FULL;
         const advanced = this.recv.add(seqDiff(seq, this.rcvNxt), seg.data);
         this.rcvNxt = seqAdd(this.rcvNxt, advanced);
         if (advanced > 0) this.onData?.();
@@ -1180,7 +1189,7 @@ export class TcpSocket implements TcpSocketEvents {
     if (fin && seqGt(this.sndNxt, this.finSeq)) return 0;
     const seq = this.sndNxt;
     const retransmission = seqLt(seq, this.sndMax);
-    this.emit(seq, ACK | (len > 0 && len === avail ? PSH : 0) | (fin ? FIN : 0), Math.max(0, offset), len);
+    this.emit(seq, ACK | (len > 0 && len === avail ? PSH : 0) | (fin ? FIN : 0), Math.max(0, offset), len, retransmission ? this.retransmitCause : undefined);
     if (retransmission) {
       this.retransmits++;
       this.traceRetransmit(this.retransmitCause, seq, len);
@@ -1204,7 +1213,7 @@ export class TcpSocket implements TcpSocketEvents {
     const len = Math.min(this.segmentLimit(), this.sendBuf.length - Math.max(0, offset), seqDiff(this.sndMax, this.sndUna));
     const fin = this.finQueued && len <= 0 && this.sndUna === this.finSeq && seqGt(this.sndMax, this.finSeq);
     if (len <= 0 && !fin) return;
-    this.emit(this.sndUna, ACK | (fin ? FIN : 0), Math.max(0, offset), Math.max(0, len));
+    this.emit(this.sndUna, ACK | (fin ? FIN : 0), Math.max(0, offset), Math.max(0, len), cause);
     this.retransmits++;
     this.rttTiming = false; // Karn
     this.traceRetransmit(cause, this.sndUna, Math.max(0, len));
@@ -1219,16 +1228,20 @@ export class TcpSocket implements TcpSocketEvents {
     this.emit(this.sndMax, ACK, 0, 0);
   }
 
-  private sendSyn(withAck: boolean): void {
-    this.emit(this.iss, SYN | (withAck ? ACK : 0), 0, 0);
+  private sendSyn(withAck: boolean, resend?: 'syn'): void {
+    this.emit(this.iss, SYN | (withAck ? ACK : 0), 0, 0, resend);
   }
 
   private sendRst(seq: number): void {
     this.emit(seq, RST | ACK, 0, 0);
   }
 
-  /** Builds one segment straight into a frame: header, options, data from the send buffer, checksum. */
-  private emit(seq: number, flags: number, dataOffset: number, len: number): void {
+  /**
+   * Builds one segment straight into a frame: header, options, data from the
+   * send buffer, checksum. `resend` says why a segment that is not new data is
+   * sent (for the expert note on its frame).
+   */
+  private emit(seq: number, flags: number, dataOffset: number, len: number, resend?: ResendNote): void {
     const isSyn = (flags & SYN) !== 0;
     const isRst = (flags & RST) !== 0;
     // Options: on SYN in Linux's order (MSS, SACK_PERM, TS, NOP, WS); later NOP,NOP,TS and SACK blocks.
@@ -1261,7 +1274,9 @@ export class TcpSocket implements TcpSocketEvents {
     frame[o + TCP.FLAGS] = flags;
     const wnd = this.advertisableWindow();
     // RFC 7323 2.2: the window in a SYN is never scaled.
-    put16(frame, o + TCP.WINDOW, isSyn ? Math.min(wnd, 0xffff) : Math.min(wnd >>> this.rcvScale, 0xffff));
+    const wndField = isSyn ? Math.min(wnd, 0xffff) : Math.min(wnd >>> this.rcvScale, 0xffff);
+    put16(frame, o + TCP.WINDOW, wndField);
+    const expert = (flags & ACK) !== 0 || resend !== undefined ? this.txExpert(seq, flags, len, ackField, wndField, resend) : 0;
     if (!isSyn) this.rcvAdvRight = seqAdd(this.rcvNxt, Math.min(wnd, 0xffff << this.rcvScale));
     else this.rcvAdvRight = seqAdd(this.rcvNxt, Math.min(wnd, 0xffff));
     let p = o + TCP.MIN_HEADER_LEN;
@@ -1297,7 +1312,55 @@ export class TcpSocket implements TcpSocketEvents {
       }
     }
     this.segsOut++;
+    const ctx = this.tcp.ctx;
+    if (expert !== 0 && ctx.tracing) {
+      const retransmitted = (expert & TcpExpertFlag.RETRANSMISSION) !== 0;
+      ctx.noteFrame(frame, retransmitted ? { flags: expert, cause: resend } : (expert & TcpExpertFlag.DUPLICATE_ACK) !== 0 ? { flags: expert, dupAck: this.dupAcksSent } : { flags: expert });
+    }
     this.tcp.output(frame, total, this.localAddr, this.remoteAddr);
+  }
+
+  /** The ACK number and window field of the last ACK we sent, and how many times in a row it was repeated. */
+  private lastAckField = -1;
+  private lastWndField = -1;
+  private dupAcksSent = 0;
+
+  /**
+   * Expert findings about an ACK-bearing segment we are about to send, as
+   * TcpExpertFlag bits, from our own state (no guessing from the capture):
+   * a resend and its cause, a duplicate ACK (same ACK and window as the last,
+   * RFC 5681 2), a window update, a zero window, a segment that fills the
+   * peer's window.
+   */
+  private txExpert(seq: number, flags: number, len: number, ackField: number, wndField: number, resend: ResendNote | undefined): number {
+    let bits = 0;
+    if (resend === 'probe') bits |= TcpExpertFlag.ZERO_WINDOW_PROBE;
+    else if (resend === 'keepalive') bits |= TcpExpertFlag.KEEP_ALIVE;
+    else if (resend !== undefined) bits |= TcpExpertFlag.RETRANSMISSION;
+    if ((flags & ACK) === 0) return bits;
+    const pureAck = flags === ACK && len === 0 && resend === undefined;
+    if (pureAck && ackField === this.lastAckField && wndField === this.lastWndField) {
+      this.dupAcksSent++;
+      bits |= TcpExpertFlag.DUPLICATE_ACK;
+    } else {
+      this.dupAcksSent = 0;
+      if (pureAck && ackField === this.lastAckField && wndField > this.lastWndField) bits |= TcpExpertFlag.WINDOW_UPDATE;
+    }
+    if (resend !== 'keepalive') {
+      this.lastAckField = ackField;
+      this.lastWndField = wndField;
+    }
+    if (wndField === 0 && (flags & (SYN | FIN | RST)) === 0) bits |= TcpExpertFlag.ZERO_WINDOW;
+    if (len > 0 && resend !== 'probe' && seqAdd(seq, len) === seqAdd(this.sndUna, this.sndWnd)) bits |= TcpExpertFlag.WINDOW_FULL;
+    return bits;
+  }
+
+  /** TcpExpertFlag bits found while taking in the current segment (input()). */
+  private rxExpert = 0;
+
+  private traceRxExpert(frameId: number): void {
+    const ctx = this.tcp.ctx;
+    if (ctx.tracing) ctx.emit({ type: 'tcp', t: ctx.now, host: ctx.hostName, conn: this.name, what: 'expert', frameId, flags: this.rxExpert });
   }
 
   private readonly sackScratch = new Uint32Array(8);
@@ -1394,7 +1457,7 @@ export class TcpSocket implements TcpSocketEvents {
     if (this.state === 'SYN_SENT') {
       if (this.retries > this.config.synRetries) return this.fail('ETIMEDOUT', `Connection to ${formatIpv4(this.remoteAddr)}:${this.remotePort} timed out: no answer to ${this.retries} SYNs.`, 'SYN retries exhausted');
       this.rtt.backoff();
-      this.sendSyn(false);
+      this.sendSyn(false, 'syn');
       this.retransmits++;
       this.traceRetransmit('syn', this.iss, 0);
       return this.armRtx();
@@ -1402,7 +1465,7 @@ export class TcpSocket implements TcpSocketEvents {
     if (this.state === 'SYN_RCVD') {
       if (this.retries > this.config.synAckRetries) return this.becomeClosed('SYN,ACK retries exhausted: half-open connection freed');
       this.rtt.backoff();
-      this.sendSyn(true);
+      this.sendSyn(true, 'syn');
       this.retransmits++;
       this.traceRetransmit('syn', this.iss, 0);
       return this.armRtx();
@@ -1453,7 +1516,7 @@ export class TcpSocket implements TcpSocketEvents {
       this.persisting = false;
       return;
     }
-    this.emit(this.sndUna, ACK, Math.max(0, offset), 1);
+    this.emit(this.sndUna, ACK, Math.max(0, offset), 1, 'probe');
     if (seqGe(this.sndUna, this.sndNxt)) {
       this.sndNxt = seqAdd(this.sndUna, 1);
       if (seqGt(this.sndNxt, this.sndMax)) this.sndMax = this.sndNxt;
@@ -1495,7 +1558,7 @@ export class TcpSocket implements TcpSocketEvents {
       return this.fail('ETIMEDOUT', `The peer stopped answering keepalive probes (${this.keepProbes} unanswered).`, 'keepalive probes unanswered / snd RST');
     }
     this.keepProbes++;
-    this.emit(seqAdd(this.sndMax, -1), ACK, 0, 0);
+    this.emit(seqAdd(this.sndMax, -1), ACK, 0, 0, 'keepalive');
     this.traceRetransmit('keepalive', seqAdd(this.sndMax, -1), 0);
     this.keepTimer.setIn(this.config.keepIntervalMs);
     ctx.timer('start', 'keepalive', this.name, this.keepTimer.deadline);
