@@ -17,6 +17,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { createNetns, hasIp, isRoot, removeNetns } from './netns';
 
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 export const hasChromium = spawnSync(CHROMIUM, ['--version'], { stdio: 'ignore' }).status === 0;
@@ -30,15 +31,8 @@ export function buildApp(): string {
   return outDir;
 }
 
-const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
-const hasIp = spawnSync('ip', ['-V'], { stdio: 'ignore' }).status === 0;
 export const canNetns = hasChromium && isRoot && hasIp;
 export const netnsMissing = `Two-browser runs need Chromium, root and iproute2 (ip netns) to run on a closed network (chromium: ${hasChromium}, root: ${isRoot}, ip: ${hasIp})`;
-
-function ip(...args: string[]): void {
-  const r = spawnSync('ip', args, { encoding: 'utf8' });
-  if (r.status !== 0) throw new Error(`ip ${args.join(' ')}: ${r.stderr.trim()}`);
-}
 
 export interface ClosedNetwork {
   readonly ns: string;
@@ -51,7 +45,7 @@ export interface ClosedNetwork {
 
 /** Creates the namespace, starts the server and Chromium in it. `close()` removes it all. */
 export async function openClosedNetwork(dist = buildApp()): Promise<ClosedNetwork & { close(): Promise<void> }> {
-  const ns = `wiretab-e2e-${process.pid}-${Math.floor(Math.random() * 1e6)}`;
+  const ns = createNetns('wiretab-e2e');
   const state = {} as { url: string; browser?: Browser; server?: ChildProcess };
   const close = async () => {
     await state.browser?.close().catch(() => {});
@@ -61,13 +55,9 @@ export async function openClosedNetwork(dist = buildApp()): Promise<ClosedNetwor
       if (state.server.exitCode === null) state.server.kill('SIGKILL');
     }
     // Anything still running in the namespace dies with it.
-    const pids = spawnSync('ip', ['netns', 'pids', ns], { encoding: 'utf8' }).stdout?.split(/\s+/).filter(Boolean) ?? [];
-    for (const pid of pids) spawnSync('kill', ['-9', pid]);
-    spawnSync('ip', ['netns', 'del', ns], { stdio: 'ignore' });
+    removeNetns(ns);
   };
   try {
-    ip('netns', 'add', ns);
-    ip('-n', ns, 'link', 'set', 'lo', 'up');
     state.server = spawn('ip', ['netns', 'exec', ns, process.execPath, '--import', 'tsx', 'test/e2e/serve-app.ts', dist], { stdio: ['ignore', 'pipe', 'pipe'] });
     const logs: string[] = [];
     state.server.stderr!.on('data', (d: Buffer) => logs.push(d.toString()));

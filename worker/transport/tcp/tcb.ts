@@ -171,6 +171,8 @@ export class TcpSocket implements TcpSocketEvents {
   private closedByApp = false;
   private passive = false;
   private wantWritable = false;
+  /** An ACK freed send-buffer space: onWritable fires once the segment is fully processed. */
+  private writableDue = false;
 
   // congestion control (congestion.ts) and loss recovery (RFC 6582 without SACK, RFC 6675 with)
   cc: CongestionControl;
@@ -529,6 +531,11 @@ export class TcpSocket implements TcpSocketEvents {
       this.armKeepalive();
     }
     if (this.tcp.ctx.tracing) this.traceVars();
+    if (this.writableDue) {
+      this.writableDue = false;
+      this.wantWritable = false;
+      if (this.state !== 'CLOSED') this.onWritable?.();
+    }
   }
 
   /** RFC 9293 3.10.7.3 */
@@ -789,10 +796,9 @@ export class TcpSocket implements TcpSocketEvents {
     this.sndUna = ack;
     if (seqLt(this.dataBase, this.sndUna) && this.sendBuf.length === 0) this.dataBase = this.sndUna;
     this.retries = 0;
-    if (this.wantWritable && this.sendBuf.free > 0) {
-      this.wantWritable = false;
-      this.onWritable?.();
-    }
+    // Not onWritable() here: what the application writes must meet the window, cwnd
+    // and recovery state this same segment sets later (input() tells it at the end).
+    if (this.wantWritable && this.sendBuf.free > 0) this.writableDue = true;
     if (this.sndUna === this.sndMax || seqGe(this.sndUna, this.sndMax)) {
       // Named by the kind it was started as (the SYN timer when this ACK completes the handshake).
       this.stopTimer(this.rtxTimer, this.rtxKind);
@@ -1416,6 +1422,9 @@ export class TcpSocket implements TcpSocketEvents {
   private queueFin(): void {
     if (this.finQueued) return;
     this.finQueued = true;
+    // Nothing more can be written: onWritable would only invite a write that fails (EBADF).
+    this.wantWritable = false;
+    this.writableDue = false;
     this.finSeq = seqAdd(this.dataBase, this.sendBuf.length);
     if (this.state === 'ESTABLISHED') this.setState('FIN_WAIT_1', this.closedByApp ? 'close / snd FIN' : 'shutdown / snd FIN');
     else if (this.state === 'CLOSE_WAIT') this.setState('LAST_ACK', 'close / snd FIN');
@@ -1536,8 +1545,12 @@ export class TcpSocket implements TcpSocketEvents {
     const ctx = this.tcp.ctx;
     ctx.timer('fire', 'keepalive', this.name);
     if (!this.synchronized()) return;
-    if (ctx.now - this.lastHeard < this.config.keepIdleMs && this.keepProbes === 0) {
-      this.keepTimer.set(this.lastHeard + this.config.keepIdleMs);
+    // Heard from the peer since the timer was set: wait out the idle time from then. The
+    // deadline is compared as armKeepalive computed it: `now - lastHeard < keepIdleMs` can be
+    // true at that very deadline on a fractional clock, and re-armed the timer there forever.
+    const idleDeadline = this.lastHeard + this.config.keepIdleMs;
+    if (this.keepProbes === 0 && ctx.now < idleDeadline) {
+      this.keepTimer.set(idleDeadline);
       return;
     }
     if (this.keepProbes >= this.config.keepCount) {
