@@ -69,7 +69,10 @@ describe.skipIf(!hasChromium)('link conditioner in Chromium', () => {
     // The first request also waited for ARP (itself a satellite round trip): judge the later ones.
     const times = [...slow.matchAll(/icmp_seq=(\d+) ttl=64 time=([\d.]+) ms/g)].filter((m) => Number(m[1]) >= 2).map((m) => Number(m[2]));
     expect(times.length).toBeGreaterThan(0);
-    for (const ms of times) expect(Math.abs(ms - SATELLITE_RTT_MS)).toBeLessThan(SATELLITE_TOLERANCE_MS);
+    // A later request can also wait for ARP, when alice's entry for bob expires during the ping (how much
+    // stack time the test has used by then varies): that reply takes two satellite round trips.
+    expect(times.some((ms) => Math.abs(ms - SATELLITE_RTT_MS) < SATELLITE_TOLERANCE_MS)).toBe(true);
+    for (const ms of times) expect(Math.min(Math.abs(ms - SATELLITE_RTT_MS), Math.abs(ms - 2 * SATELLITE_RTT_MS))).toBeLessThan(SATELLITE_TOLERANCE_MS);
     await expect.poll(() => page.locator('.log [data-fate=delayed]').first().textContent()).toMatch(/^\s*\+\d{3} ms\s*$/);
 
     // 3. A perfect link again; hold bob's next ICMP frame (the echo reply) and drop it by hand.
