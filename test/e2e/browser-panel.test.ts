@@ -58,6 +58,9 @@ describe.skipIf(!hasChromium)('mini browser in Chromium', () => {
     // The script test page: its script would rewrite #verdict; it must not run.
     await address.fill('http://www.bob.lab/script.html');
     await panel.getByRole('button', { name: 'Go', exact: true }).click();
+    // (The status and the address first, so a failure says what the browser showed instead.)
+    const shown = async () => `${await address.inputValue()} ${(await panel.locator('.view').textContent())?.slice(0, 200)}`;
+    await expect.poll(shown, { timeout: 60_000 }).toMatch(/^http:\/\/www\.bob\.lab\/script\.html 200 OK/);
     await expect.poll(() => frame.locator('#verdict').textContent(), { timeout: 30_000 }).toContain('No: scripts are blocked');
     expect(await panel.locator('.page-status .tag.warn').textContent()).toMatch(/\d+ active parts removed/);
 
