@@ -6,33 +6,8 @@ import { describe, expect, it } from 'vitest';
 import { Lab } from '../../worker/lab';
 import { formatIpv4 } from '../../worker/wire/addr';
 import type { Resolution } from '../../worker/apps/dns/resolver';
+import { FakeWall } from '../helpers/fake-wall';
 
-class FakeWall {
-  t = 0;
-  timers: { at: number; fn: () => void; id: number }[] = [];
-  private nextId = 1;
-  now = () => this.t;
-  setTimer = (fn: () => void, ms: number) => {
-    const id = this.nextId++;
-    this.timers.push({ at: this.t + ms, fn, id });
-    return id;
-  };
-  cancelTimer = (h: unknown) => {
-    this.timers = this.timers.filter((x) => x.id !== h);
-  };
-  advance(ms: number) {
-    const end = this.t + ms;
-    for (;;) {
-      this.timers.sort((a, b) => a.at - b.at);
-      const next = this.timers[0];
-      if (!next || next.at > end) break;
-      this.timers.shift();
-      this.t = Math.max(this.t, next.at);
-      next.fn();
-    }
-    this.t = end;
-  }
-}
 
 async function settle(wall: FakeWall, promise: Promise<Resolution>, ms = 500): Promise<Resolution> {
   let done: Resolution | undefined;

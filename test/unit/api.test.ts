@@ -9,34 +9,8 @@ import type { PingEvent } from '../../worker/net/ping';
 import { parsePcap } from '../../worker/trace/pcap';
 import type { SocketTableEvent } from '../../worker/apps/socket-table';
 import type { BulkEvent } from '../../worker/apps/bulk';
+import { FakeWall } from '../helpers/fake-wall';
 
-class FakeWall {
-  t = 0;
-  timers: { at: number; fn: () => void; id: number }[] = [];
-  private nextId = 1;
-  now = () => this.t;
-  setTimer = (fn: () => void, ms: number) => {
-    const id = this.nextId++;
-    this.timers.push({ at: this.t + ms, fn, id });
-    return id;
-  };
-  cancelTimer = (h: unknown) => {
-    this.timers = this.timers.filter((x) => x.id !== h);
-  };
-  /** Moves wall time forward, firing timers in order. */
-  advance(ms: number) {
-    const end = this.t + ms;
-    for (;;) {
-      this.timers.sort((a, b) => a.at - b.at);
-      const next = this.timers[0];
-      if (!next || next.at > end) break;
-      this.timers.shift();
-      this.t = Math.max(this.t, next.at);
-      next.fn();
-    }
-    this.t = end;
-  }
-}
 
 const noPorts = (): never => {
   throw new Error('no frame ports in solo tests');
