@@ -22,7 +22,12 @@ import type { Resolution, ResolutionStep, ResolveMode } from './apps/dns/resolve
 import type { CacheEntrySnapshot } from './apps/dns/cache';
 import type { ConditionerSettings, FateCounters, FrameAction, FrameFilter, InFlightFrame, PresetName } from './link/conditioner';
 
-export type TraceBatchListener = (batch: TraceEvent[]) => void;
+/**
+ * `since`: when the batch's oldest event was emitted, in ms on the shared wall
+ * clock (performance.timeOrigin + performance.now(), the same in the worker and
+ * the page), so the page can measure how far behind the stack its display runs.
+ */
+export type TraceBatchListener = (batch: TraceEvent[], since: number) => void;
 export type SocketBatchListener = (batch: SocketTableEvent[]) => void;
 
 /**
@@ -77,6 +82,8 @@ export interface WiretabApi {
   abort(host: string, id: number): Promise<void>;
   connections(host: string): ConnectionSnapshot[];
   bulk(host: string, dst: string, port: number, bytes: number, mode: BulkMode, onEvent: (e: BulkEvent) => void): Promise<BulkResult>;
+  /** Stops the host's running bulk transfer; its bulk() call resolves with a "cancelled" result. */
+  cancelBulk(host: string): void;
   ping(from: string, dst: string, count: number, onEvent: (e: PingEvent) => void): Promise<PingSummary>;
   run(): DriverState;
   pause(): DriverState;
@@ -120,6 +127,8 @@ export interface WiretabApi {
 export interface ApiIo {
   wall: WallClock;
   epochMs: () => number;
+  /** Now on the clock shared with the page (performance.timeOrigin + performance.now()), for the display-lag stamp. */
+  sharedNow?: () => number;
   /** Calls `flush` soon (once per animation frame or so): trace output is batched. */
   schedulerFlush: (flush: () => void) => void;
   /**
@@ -136,6 +145,8 @@ export function createApi(io: ApiIo): WiretabApi {
   let listener: TraceBatchListener | undefined;
   let socketListener: SocketBatchListener | undefined;
   let batch: TraceEvent[] = [];
+  /** Shared-clock time the current batch's first event was emitted. */
+  let batchSince = 0;
   let socketBatch: SocketTableEvent[] = [];
   let flushPending = false;
   let unsubscribe: (() => void)[] = [];
@@ -147,7 +158,7 @@ export function createApi(io: ApiIo): WiretabApi {
       const out = batch;
       batch = [];
       const packed = packFrames(out);
-      listener(packed.buffer ? Comlink.transfer(packed.events, [packed.buffer]) : packed.events);
+      listener(packed.buffer ? Comlink.transfer(packed.events, [packed.buffer]) : packed.events, batchSince);
     }
     if (socketBatch.length > 0 && socketListener) {
       const out = socketBatch;
@@ -173,6 +184,7 @@ export function createApi(io: ApiIo): WiretabApi {
     lab = next;
     unsubscribe = [
       next.subscribe((e) => {
+        if (batch.length === 0) batchSince = io.sharedNow?.() ?? 0;
         batch.push(e);
         schedule();
       }),
@@ -219,6 +231,7 @@ export function createApi(io: ApiIo): WiretabApi {
     abort: (host, id) => need().abort(host, id),
     connections: (host) => need().connections(host),
     bulk: (host, dst, port, bytes, mode, onEvent) => need().bulk(host, dst, port, bytes, mode, onEvent),
+    cancelBulk: (host) => need().cancelBulk(host),
     ping: (from, dst, count, onEvent) => need().ping(from, dst, count, onEvent),
     run() {
       need().driver.run();

@@ -101,6 +101,8 @@ export class Lab {
   readonly httpServers = new Map<string, HttpServer>();
   /** Each host's web client (the mini browser's), made on first use, by host name. */
   private readonly browsers = new Map<string, LabBrowser>();
+  /** Bulk transfers running, by sending host (one at a time per host, as the panel runs them). */
+  private readonly bulks = new Map<string, { cancel(): void }>();
 
   constructor(
     wall: WallClock,
@@ -461,15 +463,25 @@ export class Lab {
     return new Promise((resolve, reject) => {
       this.driver.inject(() => {
         try {
-          startBulk(this.host(host), { dst: addr, port, bytes, mode }, (e) => {
+          const run = startBulk(this.host(host), { dst: addr, port, bytes, mode }, (e) => {
             onEvent(e);
-            if (e.kind === 'done') resolve(e);
+            if (e.kind === 'done') {
+              if (this.bulks.get(host) === run) this.bulks.delete(host);
+              resolve(e);
+            }
           });
+          this.bulks.set(host, run);
         } catch (err) {
           reject(err instanceof Error ? new Error(err.message) : new Error(String(err)));
         }
       }, `bulk from ${host}`);
     });
+  }
+
+  /** Stops `host`'s bulk transfer (its connection is reset); its promise resolves with a "cancelled" result. */
+  cancelBulk(host: string): void {
+    const run = this.bulks.get(host);
+    if (run) this.driver.inject(() => run.cancel(), `cancel bulk from ${host}`);
   }
 
   host(name: string): Host {

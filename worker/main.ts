@@ -18,6 +18,7 @@ const api = createApi({
     const start = Date.now() - performance.now();
     return () => start;
   })(),
+  sharedNow: () => performance.timeOrigin + performance.now(),
   // At most one trace batch per ~frame (16 ms), so the UI is never flooded.
   schedulerFlush: (flush) => setTimeout(flush, 16),
   // Pair mode: frames to and from the page (which owns the WebRTC data channel;

@@ -299,6 +299,28 @@ describe('worker API (pair mode)', () => {
   });
 });
 
+describe('worker API: stopping a bulk transfer', () => {
+  it('cancelBulk resets the connection and resolves the run as cancelled, with the bytes sent so far', async () => {
+    const { wall, a, b, sides, port } = pairSetup();
+    a.startPair({ seed: 1, role: 1 }, port);
+    b.startPair({ seed: 2, role: 2 }, port);
+    sides[0]!.onMessage!({ type: 'carrier', up: true });
+    sides[1]!.onMessage!({ type: 'carrier', up: true });
+    wall.advance(50);
+    const run = a.bulk('alice', '10.0.0.2', 9, 100 * 1024 * 1024, 'discard', () => {});
+    wall.advance(300);
+    a.cancelBulk('alice');
+    wall.advance(10);
+    const result = await run;
+    expect(result).toMatchObject({ ok: false, error: 'cancelled', mode: 'discard' });
+    expect(result.sent).toBeGreaterThan(0);
+    expect(result.sent).toBeLessThan(100 * 1024 * 1024);
+    wall.advance(1000);
+    expect(a.connections('alice')).toEqual([]); // reset, not left open
+    a.cancelBulk('alice'); // nothing running: harmless
+  });
+});
+
 describe('worker API (pair mode): the transmit ring', () => {
   it('hands the page at most 64 KiB not yet drained; the rest waits in the NIC queue until drain reports come', async () => {
     const { wall, a, b, sides, port } = pairSetup();

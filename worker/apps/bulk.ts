@@ -164,8 +164,9 @@ export function startBulk(host: Host, opts: BulkOptions, onEvent: (e: BulkEvent)
   return {
     cancel() {
       if (finished) return;
-      s.abort();
+      // Finish first: abort() closes the socket at once, and its onClose would report a plain "closed".
       finish('cancelled');
+      s.abort();
     },
   };
 }

@@ -6,11 +6,12 @@
  */
 
 import type { LabState } from '../lab/lab.svelte';
+import { Redraw } from '../../lib/redraw.svelte';
 import { FsmModel, type ConnHistory } from './fsm-model';
 
 export class FsmState {
-  /** Bumped whenever the model changed. */
-  version = $state(0);
+  /** When the diagram redraws: model changes at most once per frame while on screen. */
+  readonly redraw = new Redraw();
   /** Count transitions of the shown connection, or of every connection seen. */
   scope = $state<'conn' | 'all'>('conn');
 
@@ -29,12 +30,18 @@ export class FsmState {
         else this.waits.delete(key);
         changed = true;
       }
-      if (changed) this.version++;
+      if (changed) this.redraw.mark();
     });
   }
 
   dispose(): void {
     this.unsubscribe();
+    this.redraw.dispose();
+  }
+
+  /** Changes whenever the diagram should draw again. */
+  get version(): number {
+    return this.redraw.version;
   }
 
   /** The connection shown: the selected one if the trace has it, else the last to change state. */

@@ -18,6 +18,10 @@ import { HOST_SPECS } from '../../../worker/host-plan';
 import type { PingEvent } from '../../../worker/net/ping';
 import { ConditionerState } from '../conditioner/conditioner.svelte';
 import type { FateMark } from '../conditioner/types';
+import { LagMeter, type LagStats } from '../../lib/lag';
+
+/** Now on the clock the page shares with the worker (see TraceBatchListener). */
+const sharedNow = () => performance.timeOrigin + performance.now();
 
 export interface LogRow {
   key: number;
@@ -77,6 +81,12 @@ export class LabState {
     subscribe: (listener) => this.subscribe(listener),
     now: () => this.clock?.now,
   });
+  /** How far the display runs behind the stack (ms), over the last two seconds; undefined while nothing flows. */
+  displayLag = $state.raw<LagStats | undefined>(undefined);
+  private readonly lagMeter = new LagMeter();
+  /** The oldest event not yet on screen (shared clock), and the animation frame that will put it there. */
+  private lagSince = Number.POSITIVE_INFINITY;
+  private lagFrame = 0;
   private nextKey = 0;
   private poll: ReturnType<typeof setInterval> | undefined;
   private listeners: ((batch: readonly TraceEvent[]) => void)[] = [];
@@ -121,7 +131,7 @@ export class LabState {
     this.mode = mode;
     try {
       const api = stack();
-      await api.onTrace(Comlink.proxy((batch: TraceEvent[]) => this.onBatch(batch)));
+      await api.onTrace(Comlink.proxy((batch: TraceEvent[], since: number) => this.onBatch(batch, since)));
       await api.onSockets(Comlink.proxy((batch: SocketTableEvent[]) => this.socketListeners.forEach((l) => l(batch))));
       this.hosts = await begin(api, Math.floor(Math.random() * 2 ** 32));
       this.from = this.hosts[0]?.name ?? this.from;
@@ -234,10 +244,27 @@ export class LabState {
   }
 
   private async refreshClock(): Promise<void> {
-    if (this.status === 'ready' && !document.hidden) this.clock = await stack().state();
+    if (this.status !== 'ready' || document.hidden) return;
+    const lag = this.lagMeter.stats(sharedNow());
+    if (lag?.p50 !== this.displayLag?.p50 || lag?.max !== this.displayLag?.max) this.displayLag = lag;
+    this.clock = await stack().state();
   }
 
-  private onBatch(batch: TraceEvent[]): void {
+  /** A batch's events are on screen at the next animation frame: that is when its lag is measured. */
+  private measureLag(since: number): void {
+    if (!(since > 0)) return;
+    this.lagSince = Math.min(this.lagSince, since);
+    if (this.lagFrame !== 0 || typeof requestAnimationFrame !== 'function') return;
+    this.lagFrame = requestAnimationFrame(() => {
+      this.lagFrame = 0;
+      const now = sharedNow();
+      this.lagMeter.add(now, now - this.lagSince);
+      this.lagSince = Number.POSITIVE_INFINITY;
+    });
+  }
+
+  private onBatch(batch: TraceEvent[], since = 0): void {
+    this.measureLag(since);
     // Only the newest LOG_ROWS rows can be shown, so only those are summarised: at
     // thousands of frames a second the rest would cost the page (which also relays
     // the frames) for nothing.

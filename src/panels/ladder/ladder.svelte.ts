@@ -6,6 +6,7 @@
 
 import { HOST_SPECS } from '../../../worker/host-plan';
 import type { LabState } from '../lab/lab.svelte';
+import { Redraw } from '../../lib/redraw.svelte';
 import { DEFAULT_LAYOUT, LadderModel, connKey, type ArrowItem } from './ladder-model';
 
 /** Pixels per millisecond, from far out to close in. */
@@ -13,8 +14,8 @@ export const ZOOMS = [0.01, 0.03, 0.1, 0.25, 0.5, 1, 2, 5, 10, 25] as const;
 const DEFAULT_ZOOM = ZOOMS.indexOf(DEFAULT_LAYOUT.scale as (typeof ZOOMS)[number]);
 
 export class LadderState {
-  /** Bumped whenever the model changed. */
-  version = $state(0);
+  /** When the diagram redraws: new events at most once per frame while on screen; the reader's actions at once. */
+  readonly redraw = new Redraw();
   zoom = $state(DEFAULT_ZOOM);
   relative = $state(true);
   follow = $state(true);
@@ -35,24 +36,30 @@ export class LadderState {
       started = true;
       this.model.apply(batch);
       if (this.model.connections().length !== this.connections.length) this.connections = this.model.connections();
-      this.version++;
+      this.redraw.mark();
     });
   }
 
   dispose(): void {
     this.unsubscribe();
+    this.redraw.dispose();
+  }
+
+  /** Changes whenever the diagram should draw again. */
+  get version(): number {
+    return this.redraw.version;
   }
 
   setZoom(index: number): void {
     this.zoom = Math.max(0, Math.min(ZOOMS.length - 1, index));
     this.model.setLayout({ ...this.model.layout, scale: ZOOMS[this.zoom] });
-    this.version++;
+    this.redraw.now();
   }
 
   setFilter(key: string | undefined): void {
     this.filter = key;
     this.model.setFilter(key);
-    this.version++;
+    this.redraw.now();
   }
 
   /** Shows only the connection picked in the other panels. */

@@ -11,6 +11,7 @@ import { colourOf, type ColourRule } from '../../lib/packets/colour';
 import { Proto } from '../../lib/packets/extract';
 import { rowText, type RowText } from '../../lib/packets/info';
 import { PacketLog } from '../../lib/packets/log';
+import { Redraw } from '../../lib/redraw.svelte';
 import { DEFAULT_BYTE_BUDGET, DEFAULT_ROWS, Dir, PacketStore } from '../../lib/packets/store';
 import { RowView } from '../../lib/packets/view';
 import { dissect, type Dissection } from '../../lib/dissect';
@@ -38,8 +39,8 @@ export interface ShownRow extends RowText {
 }
 
 export class PacketsState {
-  /** Bumped whenever the list must redraw (new rows, marks, filter progress). */
-  version = $state(0);
+  /** When the list redraws: new rows at most once per frame while on screen; the reader's actions at once. */
+  readonly redraw = new Redraw();
   filterText = $state('');
   /** The filter in force ('' = none). */
   applied = $state('');
@@ -68,7 +69,7 @@ export class PacketsState {
       this.log.mode = this.lab.mode;
       this.log.ingest(batch);
       this.pump();
-      this.version++;
+      this.redraw.mark();
       this.followSelection();
     });
   }
@@ -76,6 +77,12 @@ export class PacketsState {
   stop(): void {
     this.unsubscribe?.();
     this.unsubscribe = undefined;
+    this.redraw.dispose();
+  }
+
+  /** Changes when the list must redraw (new rows, marks, filter progress). */
+  get version(): number {
+    return this.redraw.version;
   }
 
   get total(): number {
@@ -98,7 +105,7 @@ export class PacketsState {
       this.applied = '';
       this.view.setFilter(undefined);
       this.progress = 1;
-      this.version++;
+      this.redraw.now();
       return;
     }
     const c = compileFilter(trimmed);
@@ -108,7 +115,7 @@ export class PacketsState {
       this.applied = '';
       this.view.setFilter(undefined);
       this.progress = 1;
-      this.version++;
+      this.redraw.now();
       return;
     }
     this.error = undefined;
@@ -116,7 +123,7 @@ export class PacketsState {
     this.view.setFilter(c.test);
     this.progress = 0;
     this.pump();
-    this.version++;
+    this.redraw.now();
   }
 
   /** Tests pending rows for a few milliseconds at a time, yielding to the page between slices. */
@@ -134,7 +141,7 @@ export class PacketsState {
       let left = this.view.pending;
       while (left > 0 && performance.now() < until) left = this.view.step(20_000);
       this.progress = left === 0 ? 1 : Math.max(0, Math.min(0.999, 1 - left / Math.max(total, left)));
-      this.version++;
+      this.redraw.mark();
       if (left > 0) setTimeout(slice, 0);
       else this.pumping = false;
     };

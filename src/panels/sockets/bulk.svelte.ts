@@ -63,6 +63,13 @@ export class BulkState {
     return this.lab.everyone.find((h) => h.ip === ip)?.name ?? ip;
   }
 
+  /** The run in progress, from which host (to stop it). */
+  private runningFrom = '';
+
+  stop(): void {
+    if (this.running && this.runningFrom) void stack().cancelBulk(this.runningFrom);
+  }
+
   async start(): Promise<void> {
     if (this.running || this.lab.status !== 'ready' || !this.from || !this.target) return;
     const from = this.from;
@@ -70,6 +77,7 @@ export class BulkState {
     const bytes = this.size;
     const mode = this.mode;
     this.running = true;
+    this.runningFrom = from;
     this.error = '';
     this.total = bytes;
     this.runMode = mode;

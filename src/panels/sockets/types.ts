@@ -61,6 +61,8 @@ export const BULK_SIZES = [
   { label: '64 KB', bytes: 64 * 1024 },
   { label: '1 MB', bytes: 1024 * 1024 },
   { label: '10 MB', bytes: 10 * 1024 * 1024 },
+  // Long enough to drag the loss and delay knobs while it runs (and for bench/ui.ts).
+  { label: '100 MB', bytes: 100 * 1024 * 1024 },
 ] as const;
 
 /** Ports of the services every host runs: echo 7, discard 9, and the chat port 23 the console listens on. */

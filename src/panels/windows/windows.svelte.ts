@@ -1,20 +1,20 @@
 /**
  * The windows panel's state: the latest true variables ('vars' trace event) of
  * every connection, and those of the connection shown (the one selected in any
- * panel, else the one that changed last), republished at most once per trace
- * batch, which the worker sends at most once per animation frame.
+ * panel, else the one that changed last), republished at most once per
+ * animation frame while the panel is on screen (Redraw).
  */
 
 import type { TcpVarsEvent } from '../../../worker/trace/events';
 import type { LabState } from '../lab/lab.svelte';
+import { Redraw } from '../../lib/redraw.svelte';
 
 const KEEP = 200;
 
 export class WindowsState {
-  /** The shown connection's variables, as of the last batch. */
-  vars = $state.raw<TcpVarsEvent | undefined>(undefined);
-  /** Updates seen for the shown connection (one per ACK processed, write or read). */
-  updates = $state(0);
+  readonly redraw = new Redraw();
+  private shownVars: TcpVarsEvent | undefined;
+  private updateCount = 0;
 
   private readonly latest = new Map<string, TcpVarsEvent>();
   private last: string | undefined;
@@ -33,20 +33,39 @@ export class WindowsState {
         if (want === undefined || e.conn === want) seen++;
       }
       if (seen > 0) {
-        this.updates += seen;
-        this.refresh();
+        this.updateCount += seen;
+        this.pick();
+        this.redraw.mark();
       }
     });
   }
 
   dispose(): void {
     this.unsubscribe();
+    this.redraw.dispose();
+  }
+
+  /** The shown connection's variables, as of the last redraw. */
+  get vars(): TcpVarsEvent | undefined {
+    void this.redraw.version;
+    return this.shownVars;
+  }
+
+  /** Updates seen for the shown connection (one per ACK processed, write or read). */
+  get updates(): number {
+    void this.redraw.version;
+    return this.updateCount;
   }
 
   /** Shows the selected connection (call when the selection changes). */
   refresh(): void {
+    this.pick();
+    this.redraw.now();
+  }
+
+  private pick(): void {
     const want = this.lab.selectedConn;
-    this.vars = (want ? this.latest.get(want) : undefined) ?? (this.last ? this.latest.get(this.last) : undefined);
+    this.shownVars = (want ? this.latest.get(want) : undefined) ?? (this.last ? this.latest.get(this.last) : undefined);
   }
 
   /** The same connection seen from the other end, if this tab has it (solo mode). */

@@ -1,0 +1,59 @@
+/**
+ * When a panel redraws. Trace batches arrive many times a second (and under
+ * load several can queue up between two frames of the screen). A panel's model
+ * takes each batch at once, which is cheap bookkeeping; its DOM is what costs,
+ * so it is redrawn at most once per animation frame, and not at all while
+ * nobody can see it (a view that is not shown, a panel scrolled away): it
+ * catches up the moment it comes back into view.
+ *
+ *   model changed (a batch)     -> redraw.mark()   one bump at the next frame, if visible
+ *   the reader did something    -> redraw.now()    bump at once (a click must answer in this frame)
+ *   component                   -> reads redraw.version; {@attach onScreen((v) => redraw.setVisible(v))}
+ *
+ * The page (which also relays the peer's frames in a pairing) then spends its
+ * time on what is on the screen, once per frame, however fast frames fly.
+ * Without requestAnimationFrame (unit tests in Node) every mark bumps at once.
+ */
+
+export class Redraw {
+  /** Read this in components and deriveds: it changes when the panel should draw again. */
+  version = $state(0);
+  private dirty = false;
+  private visible = true;
+  private frame: number | undefined;
+
+  /** The model changed: draw at the next animation frame (or when the panel comes into view). */
+  mark(): void {
+    this.dirty = true;
+    if (!this.visible || this.frame !== undefined) return;
+    if (typeof requestAnimationFrame !== 'function') {
+      this.now();
+      return;
+    }
+    this.frame = requestAnimationFrame(() => {
+      this.frame = undefined;
+      if (this.dirty && this.visible) this.now();
+    });
+  }
+
+  /** Draw at once (answering the reader, or a change that must show in this frame). */
+  now(): void {
+    this.dirty = false;
+    this.version++;
+  }
+
+  /** Whether the panel is on screen; coming into view draws what was missed. */
+  setVisible(visible: boolean): void {
+    this.visible = visible;
+    if (visible && this.dirty) this.now();
+  }
+
+  get isVisible(): boolean {
+    return this.visible;
+  }
+
+  dispose(): void {
+    if (this.frame !== undefined && typeof cancelAnimationFrame === 'function') cancelAnimationFrame(this.frame);
+    this.frame = undefined;
+  }
+}
