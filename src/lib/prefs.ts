@@ -11,6 +11,8 @@ export const STORAGE_KEYS = {
   theme: 'wiretab.theme',
   locale: 'wiretab.locale',
   layout: 'wiretab.layout',
+  /** STUN/TURN servers for pairing (src/lib/peer/ice-servers.ts). */
+  ice: 'wiretab.ice',
 } as const;
 
 /** A query parameter of the current page, if present and non-empty. */

@@ -21,6 +21,7 @@
 
 import SimplePeer from '@thaunknown/simple-peer/lite.js';
 import { parseControl, type ControlMessage } from './control';
+import { rtcConfiguration } from './ice-servers';
 
 /** Default cap on the frame channel's bufferedAmount before we tail-drop (bytes). */
 export const DEFAULT_MAX_BUFFERED = 64 * 1024;
@@ -55,6 +56,8 @@ export interface PeerLinkOptions {
   framePort: MessagePort;
   /** STUN/TURN servers; none by default (LAN use). */
   iceServers?: RTCIceServer[];
+  /** 'relay' allows only TURN-relayed candidates; default 'all'. */
+  iceTransportPolicy?: RTCIceTransportPolicy;
   maxBuffered?: number;
   /** SDP and ICE to relay to the peer through signaling. */
   onSignal: (data: unknown) => void;
@@ -84,10 +87,16 @@ export class PeerLink {
     this.peer = new SimplePeer({
       initiator: opts.initiator,
       trickle: true,
-      config: { iceServers: opts.iceServers ?? [] },
+      config: rtcConfiguration({ iceServers: opts.iceServers, iceTransportPolicy: opts.iceTransportPolicy }),
       channelName: 'wiretab-frames',
       channelConfig: { ordered: false, maxRetransmits: 0 },
     });
+    // simple-peer swallows a constructor error from RTCPeerConnection (bad ICE settings) and
+    // destroys itself later; fail here instead, loudly, before anything else is wired up.
+    if (!this.peer._pc) {
+      this.peer.on('error', () => {});
+      throw new Error('RTCPeerConnection could not be created with these settings');
+    }
     // Both sides create the control channel with the same id: no in-band negotiation needed.
     this.control = this.peer._pc.createDataChannel('wiretab-control', { negotiated: true, id: CONTROL_CHANNEL_ID, ordered: true });
     this.control.onopen = () => this.setStatus({ control: 'open' });

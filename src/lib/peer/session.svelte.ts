@@ -34,6 +34,8 @@ export type PeerPresence = 'waiting' | 'connecting' | 'connected' | 'away' | 'go
 export interface PairOptions {
   /** STUN/TURN servers (none by default: LAN use). */
   iceServers?: RTCIceServer[];
+  /** 'relay': only TURN-relayed candidates (a demo of a relayed path). Default 'all'. */
+  iceTransportPolicy?: RTCIceTransportPolicy;
 }
 
 export class PairSession {
@@ -48,7 +50,7 @@ export class PairSession {
   rtt = $state<number | undefined>(undefined);
   /** Peer clock minus ours, ms. */
   clockOffset = $state<{ offset: number; error: number } | undefined>(undefined);
-  error = $state<{ code: ErrorCode | 'webrtc' | 'version'; message: string } | undefined>(undefined);
+  error = $state<{ code: ErrorCode | 'webrtc' | 'version' | 'ice-config'; message: string } | undefined>(undefined);
   /** How many times the WebRTC link has been (re)built. */
   links = $state(0);
   stats = $state.raw<PeerLinkStats | undefined>(undefined);
@@ -61,7 +63,13 @@ export class PairSession {
   private pingId = 0;
   private stopEffects: (() => void) | undefined;
 
-  constructor(private readonly options: PairOptions = {}) {
+  /** The STUN/TURN servers this pairing uses (shown in the connection status). */
+  readonly iceServers: readonly RTCIceServer[];
+  readonly iceTransportPolicy: RTCIceTransportPolicy;
+
+  constructor(options: PairOptions = {}) {
+    this.iceServers = options.iceServers ?? [];
+    this.iceTransportPolicy = options.iceTransportPolicy ?? 'all';
     this.client = new SignalingClient({ url: signalingUrl(location) });
     this.client.onStatus = (s) => (this.signaling = s);
     this.client.onJoined = (m) => void this.onJoined(m);
@@ -161,10 +169,24 @@ export class PairSession {
     this.dropLink();
     this.presence = 'connecting';
     this.links++;
+    let link: PeerLink;
+    try {
+      link = this.newLink(initiator, port);
+    } catch (err) {
+      // The browser refused the STUN/TURN settings: they pass our check first, so only a browser stricter than it.
+      this.error = { code: 'ice-config', message: err instanceof Error ? err.message : String(err) };
+      return;
+    }
+    this.peerLink = link;
+    this.link = { ...link.status };
+  }
+
+  private newLink(initiator: boolean, port: MessagePort): PeerLink {
     const link: PeerLink = new PeerLink({
       initiator,
       framePort: port,
-      iceServers: this.options.iceServers,
+      iceServers: [...this.iceServers],
+      iceTransportPolicy: this.iceTransportPolicy,
       onSignal: (data) => this.client.signal(data as JsonObject),
       onStatus: (s) => {
         if (this.peerLink !== link) return;
@@ -183,8 +205,7 @@ export class PairSession {
         if (!reason.includes('closed by us') && !reason.includes('peer connection closed')) this.error = { code: 'webrtc', message: reason };
       },
     });
-    this.peerLink = link;
-    this.link = { ...link.status };
+    return link;
   }
 
   private dropLink(): void {
