@@ -166,11 +166,27 @@ async function calibrate(browser: Browser, url: string): Promise<number> {
   return mbps;
 }
 
-/** Resident memory (MiB) of the renderer processes: the page's main thread and its worker live there. */
+/** Marks our Chromium among others on the machine (a harmless flag), so we measure only its processes. */
+const MARK = `--class=wiretab-bench-${process.pid}`;
+
+/** Resident memory (MiB) of our browser's renderer processes: the page's main thread and its worker live there. */
 function rendererRssMiB(): number {
-  const out = execFileSync('ps', ['-eo', 'rss=,args='], { encoding: 'utf8' });
-  let kib = 0;
-  for (const line of out.split('\n')) if (line.includes('--type=renderer') && !line.includes('--extension-process')) kib += Number(line.trim().split(/\s+/)[0]);
+  const rows = execFileSync('ps', ['-eo', 'pid=,ppid=,rss=,args='], { encoding: 'utf8' })
+    .split('\n')
+    .map((line) => line.trim().match(/^(\d+)\s+(\d+)\s+(\d+)\s+(.*)$/))
+    .filter((m): m is RegExpMatchArray => m !== null)
+    .map((m) => ({ pid: Number(m[1]), ppid: Number(m[2]), rss: Number(m[3]), args: m[4]! }));
+  const ours = new Set(rows.filter((r) => r.args.includes(MARK)).map((r) => r.pid));
+  // Descendants of our browser process (renderers hang under its zygote).
+  for (let grew = true; grew; ) {
+    grew = false;
+    for (const r of rows) {
+      if (ours.has(r.pid) || !ours.has(r.ppid)) continue;
+      ours.add(r.pid);
+      grew = true;
+    }
+  }
+  const kib = rows.filter((r) => ours.has(r.pid) && r.args.includes('--type=renderer')).reduce((n, r) => n + r.rss, 0);
   return kib / 1024;
 }
 
@@ -211,7 +227,7 @@ function buildUnminified(): string {
   return out;
 }
 const { server, url } = await serve(dist);
-const browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'] });
+const browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', MARK] });
 try {
   const mbps = await calibrate(browser, url);
   console.log(`alice's link rate for ~${FRAMES_PER_S} frames/s: ${mbps} Mbit/s (bulk transfer to bob's discard service)\n`);

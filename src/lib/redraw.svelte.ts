@@ -15,12 +15,24 @@
  * Without requestAnimationFrame (unit tests in Node) every mark bumps at once.
  */
 
+import { untrack } from 'svelte';
+
 export class Redraw {
   /** Read this in components and deriveds: it changes when the panel should draw again. */
   version = $state(0);
   private dirty = false;
   private visible = true;
   private frame: number | undefined;
+  private lastDraw = Number.NEGATIVE_INFINITY;
+
+  constructor(
+    /**
+     * At least this long (ms) between two redraws caused by new data: a busy SVG
+     * drawing need not redraw 60 times a second to look live, and the frames in
+     * between stay light. The reader's actions (now()) never wait.
+     */
+    private readonly minIntervalMs = 0,
+  ) {}
 
   /** The model changed: draw at the next animation frame (or when the panel comes into view). */
   mark(): void {
@@ -30,16 +42,26 @@ export class Redraw {
       this.now();
       return;
     }
-    this.frame = requestAnimationFrame(() => {
-      this.frame = undefined;
-      if (this.dirty && this.visible) this.now();
-    });
+    this.frame = requestAnimationFrame((t) => this.onFrame(t));
+  }
+
+  private onFrame(t: number): void {
+    this.frame = undefined;
+    if (!this.dirty || !this.visible) return;
+    // A frame early by less than a millisecond still counts (rAF times are frame-aligned).
+    if (t - this.lastDraw < this.minIntervalMs - 1) {
+      this.frame = requestAnimationFrame((next) => this.onFrame(next));
+      return;
+    }
+    this.lastDraw = t;
+    this.now();
   }
 
   /** Draw at once (answering the reader, or a change that must show in this frame). */
   now(): void {
     this.dirty = false;
-    this.version++;
+    // Untracked: an effect that asks for a redraw must not come to depend on the version it bumps.
+    this.version = untrack(() => this.version) + 1;
   }
 
   /** Whether the panel is on screen; coming into view draws what was missed. */

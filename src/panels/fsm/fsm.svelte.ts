@@ -7,11 +7,14 @@
 
 import type { LabState } from '../lab/lab.svelte';
 import { Redraw } from '../../lib/redraw.svelte';
+
+/** New data redraws this panel at most ~30 times a second (its drawing is the page's heaviest). */
+const REDRAW_MS = 33;
 import { FsmModel, type ConnHistory } from './fsm-model';
 
 export class FsmState {
   /** When the diagram redraws: model changes at most once per frame while on screen. */
-  readonly redraw = new Redraw();
+  readonly redraw = new Redraw(REDRAW_MS);
   /** Count transitions of the shown connection, or of every connection seen. */
   scope = $state<'conn' | 'all'>('conn');
 

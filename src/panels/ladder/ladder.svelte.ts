@@ -7,6 +7,9 @@
 import { HOST_SPECS } from '../../../worker/host-plan';
 import type { LabState } from '../lab/lab.svelte';
 import { Redraw } from '../../lib/redraw.svelte';
+
+/** New data redraws this panel at most ~30 times a second (its drawing is the page's heaviest). */
+const REDRAW_MS = 33;
 import { DEFAULT_LAYOUT, LadderModel, connKey, type ArrowItem } from './ladder-model';
 
 /** Pixels per millisecond, from far out to close in. */
@@ -15,7 +18,7 @@ const DEFAULT_ZOOM = ZOOMS.indexOf(DEFAULT_LAYOUT.scale as (typeof ZOOMS)[number
 
 export class LadderState {
   /** When the diagram redraws: new events at most once per frame while on screen; the reader's actions at once. */
-  readonly redraw = new Redraw();
+  readonly redraw = new Redraw(REDRAW_MS);
   zoom = $state(DEFAULT_ZOOM);
   relative = $state(true);
   follow = $state(true);

@@ -33,13 +33,19 @@ function base(width: number, height: number, c: Colour, yFormat: (v: number) => 
 
 const stepped = uPlot.paths.stepped!({ align: 1 });
 const noLine = () => null;
+/** Dots only while they can be told apart: past this many in view a dot per point costs a lot and shows a smear. */
+const FEW_POINTS = 1500;
+const fewPoints = (_u: uPlot, _series: number, i0: number, i1: number) => i1 - i0 < FEW_POINTS;
+const linear = uPlot.paths.linear!();
+/** Scattered samples: dots while few, else a thin line through them (uPlot thins a line to the pixels it covers). */
+const dotsOrLine: uPlot.Series.PathBuilder = (u, si, i0, i1) => (i1 - i0 < FEW_POINTS ? null : linear(u, si, i0, i1));
 
 /** Sequence numbers over time (tcptrace): segments as vertical bars, the ACK line, the window edge, SACKed ranges. */
 export function seqOptions(width: number, height: number, c: Colour, getData: () => ChartData | undefined, labels: { segments: string; ack: string; window: string }): uPlot.Options {
   const o = base(width, height, c, formatSize, 'seq');
   const fmt = (_u: uPlot, v: number | null) => (v == null ? '—' : `${v}`);
   o.series.push(
-    { label: labels.segments, stroke: c('--accent'), paths: noLine, points: { show: true, size: 3, fill: c('--accent') }, value: fmt },
+    { label: labels.segments, stroke: c('--accent'), paths: noLine, points: { show: fewPoints, size: 3, fill: c('--accent') }, value: fmt },
     { label: labels.ack, stroke: c('--ack'), width: 1.5, paths: stepped, spanGaps: true, points: { show: false }, value: fmt },
     { label: labels.window, stroke: c('--fate-changed'), width: 1, dash: [4, 3], paths: stepped, spanGaps: true, points: { show: false }, value: fmt },
   );
@@ -57,10 +63,30 @@ export function seqOptions(width: number, height: number, c: Colour, getData: ()
         ctx.beginPath();
         ctx.rect(u.bbox.left, u.bbox.top, u.bbox.width, u.bbox.height);
         ctx.clip();
+        // One bar per pixel column: at thousands of segments the ones that land on the same
+        // column merge into one stroke (what the eye sees anyway), so a draw costs pixels, not points.
+        let colX = Number.NaN;
+        let colLo = 0;
+        let colHi = 0;
+        const flush = () => {
+          if (Number.isNaN(colX)) return;
+          ctx.moveTo(colX, colLo);
+          ctx.lineTo(colX, colHi);
+          colX = Number.NaN;
+        };
         const bar = (t: number, lo: number, hi: number) => {
           const x = Math.round(u.valToPos(t, 'x', true)) + 0.5;
-          ctx.moveTo(x, u.valToPos(lo, 'y', true));
-          ctx.lineTo(x, u.valToPos(hi, 'y', true));
+          const y0 = u.valToPos(lo, 'y', true);
+          const y1 = u.valToPos(hi, 'y', true);
+          if (x === colX) {
+            colLo = Math.max(colLo, y0, y1);
+            colHi = Math.min(colHi, y0, y1);
+            return;
+          }
+          flush();
+          colX = x;
+          colLo = Math.max(y0, y1);
+          colHi = Math.min(y0, y1);
         };
         ctx.lineWidth = Math.max(1, uPlot.pxRatio);
         // SACKed ranges first, so segments draw over them.
@@ -68,6 +94,7 @@ export function seqOptions(width: number, height: number, c: Colour, getData: ()
         ctx.beginPath();
         const k = d.sacks;
         for (let i = 0; i < k.t.length; i++) if (k.t[i]! >= x0 && k.t[i]! <= x1) bar(k.t[i]!, k.left[i]!, k.right[i]!);
+        flush();
         ctx.stroke();
         for (const retx of [0, 1]) {
           ctx.strokeStyle = retx ? retxColour : segColour;
@@ -75,6 +102,7 @@ export function seqOptions(width: number, height: number, c: Colour, getData: ()
           ctx.beginPath();
           const s = d.segments;
           for (let i = 0; i < s.t.length; i++) if (s.retx[i] === retx && s.t[i]! >= x0 && s.t[i]! <= x1) bar(s.t[i]!, s.start[i]!, s.end[i]!);
+          flush();
           ctx.stroke();
         }
         ctx.restore();
@@ -98,7 +126,7 @@ export function rttOptions(width: number, height: number, c: Colour, labels: { s
   const o = base(width, height, c, (v) => formatDuration(v), 'ms');
   const fmt = (_u: uPlot, v: number | null) => (v == null ? '—' : formatDuration(v));
   o.series.push(
-    { label: labels.sample, stroke: c('--text-muted'), paths: noLine, points: { show: true, size: 4, fill: c('--text-muted') }, value: fmt },
+    { label: labels.sample, stroke: c('--text-muted'), width: 1, paths: dotsOrLine, points: { show: fewPoints, size: 4, fill: c('--text-muted') }, value: fmt },
     { label: labels.srtt, stroke: c('--accent'), width: 2, points: { show: false }, value: fmt },
     { label: labels.rto, stroke: c('--fate-lost'), width: 1.5, dash: [5, 4], paths: stepped, points: { show: false }, value: fmt },
   );

@@ -9,10 +9,13 @@ import type { TcpVarsEvent } from '../../../worker/trace/events';
 import type { LabState } from '../lab/lab.svelte';
 import { Redraw } from '../../lib/redraw.svelte';
 
+/** New data redraws this panel at most ~30 times a second (its drawing is the page's heaviest). */
+const REDRAW_MS = 33;
+
 const KEEP = 200;
 
 export class WindowsState {
-  readonly redraw = new Redraw();
+  readonly redraw = new Redraw(REDRAW_MS);
   private shownVars: TcpVarsEvent | undefined;
   private updateCount = 0;
 

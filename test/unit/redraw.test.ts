@@ -1,0 +1,63 @@
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { Redraw } from '../../src/lib/redraw.svelte';
+
+describe('Redraw', () => {
+  let frames: ((t: number) => void)[] = [];
+  let clock = 0;
+  /** Runs the animation frame callbacks pending now, at time `clock`. */
+  const frame = (advance = 16.7) => {
+    clock += advance;
+    const run = frames;
+    frames = [];
+    run.forEach((f) => f(clock));
+  };
+  beforeEach(() => {
+    frames = [];
+    clock = 0;
+    vi.stubGlobal('requestAnimationFrame', (f: (t: number) => void) => frames.push(f));
+    vi.stubGlobal('cancelAnimationFrame', () => {});
+  });
+  afterEach(() => vi.unstubAllGlobals());
+
+  it('folds many changes into one redraw at the next animation frame', () => {
+    const r = new Redraw();
+    for (let i = 0; i < 10; i++) r.mark();
+    expect(r.version).toBe(0);
+    frame();
+    expect(r.version).toBe(1);
+    frame();
+    expect(r.version).toBe(1); // nothing new: no redraw
+  });
+
+  it('does not redraw while hidden, and catches up at once when shown again', () => {
+    const r = new Redraw();
+    r.setVisible(false);
+    r.mark();
+    frame();
+    expect(r.version).toBe(0);
+    r.setVisible(true);
+    expect(r.version).toBe(1);
+  });
+
+  it('keeps a minimum interval between data redraws, but answers the reader at once', () => {
+    const r = new Redraw(33);
+    r.mark();
+    frame(); // t = 16.7: first redraw
+    expect(r.version).toBe(1);
+    r.mark();
+    frame(); // t = 33.4: too soon
+    expect(r.version).toBe(1);
+    frame(); // t = 50.1
+    expect(r.version).toBe(2);
+    r.now();
+    expect(r.version).toBe(3);
+  });
+
+  it('without requestAnimationFrame (Node), redraws at every change', () => {
+    vi.unstubAllGlobals();
+    const r = new Redraw();
+    r.mark();
+    r.mark();
+    expect(r.version).toBe(2);
+  });
+});
