@@ -248,7 +248,9 @@ try {
       await cdp.send('Profiler.setSamplingInterval', { interval: 200 });
       await cdp.send('Profiler.start');
     }
+    if (process.env.TRACE) await browser.startTracing(page, { path: join(process.env.TRACE, `${s.name.split(/[^a-z]/)[0]}.json`), categories: ['devtools.timeline', 'disabled-by-default-devtools.timeline'] });
     const m = await measure(page, SECONDS);
+    if (process.env.TRACE) await browser.stopTracing();
     if (cdp) {
       const { profile } = await cdp.send('Profiler.stop');
       writeFileSync(join(process.env.PROFILE!, `${s.name.split(/[^a-z]/)[0]}.cpuprofile`), JSON.stringify(profile));
