@@ -419,9 +419,12 @@ export class PeerTraceImporter {
           case 's':
             out.push({ kind: 'state', t, conn: e[2], from: e[3], to: e[4], cause: e[5] });
             break;
-          case 'm':
-            out.push({ kind: 'timer', t, what: e[2], timer: e[3], conn: e[4], deadline: e[5] === undefined ? undefined : map(e[5]) });
+          case 'm': {
+            // A deadline is only written as "time left": an absurd one is dropped, the timer kept.
+            const deadline = e[5] === undefined ? undefined : map(e[5]);
+            out.push({ kind: 'timer', t, what: e[2], timer: e[3], conn: e[4], deadline: deadline !== undefined && Math.abs(deadline - t) <= MAX_SKEW_MS ? deadline : undefined });
             break;
+          }
         }
       }
     }

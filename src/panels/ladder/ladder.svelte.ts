@@ -35,14 +35,18 @@ export class LadderState {
     const hosts = [HOST_SPECS[0].name, HOST_SPECS[1].name] as const;
     this.model = new LadderModel({ hosts, local: lab.mode === 'solo' ? hosts : lab.hosts.map((h) => h.name) });
     let started = false;
-    this.unsubscribe = lab.subscribe((batch) => {
-      // The lab's mode is known once it runs, which is before its first batch.
+    // The lab's mode is known once it runs, which is before its first batch (ours or the peer's).
+    const start = () => {
       if (!started) this.model.setLocal(lab.mode === 'solo' ? hosts : lab.hosts.map((h) => h.name));
       started = true;
+    };
+    this.unsubscribe = lab.subscribe((batch) => {
+      start();
       this.model.apply(batch);
       this.changed();
     });
     this.unsubscribePeer = lab.subscribePeer((events) => {
+      start();
       this.model.applyPeer(events);
       this.changed();
     });

@@ -150,13 +150,16 @@ describe('PeerTraceImporter', () => {
 
   it('refuses absurd times, more than its rate a second and more than it will hold, and sums the peer’s skipped counts across its reloads', () => {
     const im = new PeerTraceImporter();
-    im.receive(message([['r', MAX_SKEW_MS + 1, 1], ['r', 5, 2]], 10), 0);
-    expect(im.take({ anchor, now: 0 }, 0).map((e) => e.t)).toEqual([5]);
+    im.receive(message([['r', MAX_SKEW_MS + 1, 1], ['r', 5, 2], ['m', 6, 'start', 'rto', conn, 1e13]], 10), 0);
+    expect(im.take({ anchor, now: 0 }, 0)).toEqual([
+      { kind: 'rx', t: 5, id: 2 },
+      { kind: 'timer', t: 6, what: 'start', timer: 'rto', conn, deadline: undefined },
+    ]);
     expect(im.refused).toBe(1);
     const many = Array.from({ length: 200 }, (_, i): TraceMessage['ev'][number] => ['r', i, i]);
     for (let k = 0; k < 20; k++) im.receive(message(many, 20), 100); // 4000 in one second
-    expect(im.holding).toBe(MAX_RECEIVE_PER_SECOND - 2);
-    expect(im.refused).toBe(1 + 4000 - (MAX_RECEIVE_PER_SECOND - 2));
+    expect(im.holding).toBe(MAX_RECEIVE_PER_SECOND - 3);
+    expect(im.refused).toBe(1 + 4000 - (MAX_RECEIVE_PER_SECOND - 3));
     // A second later, more; the hold keeps only the newest MAX_HELD.
     for (let s = 1; s <= 4; s++) for (let k = 0; k < 20; k++) im.receive(message(many, 20), 100 + 1000 * s);
     expect(im.holding).toBeLessThanOrEqual(MAX_HELD);
