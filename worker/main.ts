@@ -12,6 +12,8 @@ const api = createApi({
     now: () => performance.now(),
     setTimer: (fn, ms) => setTimeout(fn, ms),
     cancelTimer: (h) => clearTimeout(h as ReturnType<typeof setTimeout>),
+    // The page's clock is performance.timeOrigin + performance.now() too: the driver's anchor compares across contexts.
+    origin: performance.timeOrigin,
   },
   // pcap timestamps: stack time anchored at the wall-clock moment the worker started.
   epochMs: (() => {

@@ -96,6 +96,22 @@ describe.skipIf(!canNetns)('two browsers over WebRTC', () => {
     await a.locator('.connections').scrollIntoViewIfNeeded();
     await a.screenshot({ path: join(ARTIFACTS, 'pair-connections-alice.png') });
 
+    // Alice's ladder shows bob's side of that connection too, from bob's tab's summary on alice's timeline:
+    // bob's states on his column, and the SYN's arrival as bob reported it (through the loss, some SYN arrived).
+    const ladder = a.locator('.flow-ladder');
+    await ladder.scrollIntoViewIfNeeded();
+    const echo = await ladder.locator('.card-head select option').evaluateAll((os) => os.map((o) => [(o as HTMLOptionElement).value, o.textContent ?? '']).find(([, text]) => /10\.0\.0\.2:7$/.test(text))?.[0]);
+    expect(echo).toBeDefined();
+    await ladder.locator('.card-head select').selectOption(echo!);
+    await ladder.locator('.viewport').press('Home');
+    const bobStates = () => ladder.locator('g.state[data-host=bob]').evaluateAll((gs) => gs.map((g) => g.getAttribute('data-state')));
+    await expect.poll(bobStates, { timeout: 5_000 }).toEqual(expect.arrayContaining(['SYN_RCVD', 'ESTABLISHED']));
+    const synArrivals = await ladder.locator('g.arrow[data-from=alice][data-fate=arrived][data-peer-time=t1]').evaluateAll((gs) => gs.map((g) => g.getAttribute('data-label') ?? ''));
+    expect(synArrivals).toContainEqual(expect.stringMatching(/^SYN seq=0 /));
+    expect(await a.getByTestId('ladder-peer-note').textContent()).toMatch(/bob’s times ±[\d.]+ ms/);
+    await ladder.screenshot({ path: join(ARTIFACTS, 'pair-ladder-alice.png') });
+    await ladder.locator('.card-head select').selectOption('');
+
     // Page A browses page B's web site by name through the same 10% loss: DNS asks bob's server in the other
     // tab, the page and its stylesheet and images come over our TCP, and the waterfall shows every request.
     const web = a.locator('.browser-panel');

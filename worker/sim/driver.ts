@@ -17,6 +17,12 @@ export interface WallClock {
   /** Calls `fn` once after about `ms` milliseconds; returns a handle for cancel. */
   setTimer(fn: () => void, ms: number): unknown;
   cancelTimer(handle: unknown): void;
+  /**
+   * Where now() = 0 falls on the Unix epoch, ms (performance.timeOrigin in a
+   * browser). Only used to report the anchor in DriverState on a clock another
+   * context (the page, the peer tab) can compare with; 0 when not given.
+   */
+  origin?: number;
 }
 
 export type DriverMode = 'running' | 'paused';
@@ -35,6 +41,13 @@ export interface DriverState {
   nextAt: Time | undefined;
   nextLabel: string | undefined;
   eventsRun: number;
+  /**
+   * The stack-time/wall-time pair set at the last run() or setSpeed(): while
+   * running, stack time t happened at wall time `wall + (t - stack) / speed`
+   * (ms since the Unix epoch when the wall clock says where its zero is).
+   * The page uses it to put the peer tab's events on this tab's timeline.
+   */
+  anchor: { wall: number; stack: Time };
 }
 
 export class RealtimeDriver {
@@ -73,6 +86,7 @@ export class RealtimeDriver {
       nextAt: s.nextAt(),
       nextLabel: s.nextLabel(),
       eventsRun: s.eventsRun,
+      anchor: { wall: this.wallAnchor + (this.wall.origin ?? 0), stack: this.stackAnchor },
     };
   }
 

@@ -245,6 +245,11 @@ export const en = {
   'ladder.timerEnd.fire': 'fired',
   'ladder.timerEnd.stop': 'stopped',
   'ladder.timerEnd.restart': 'restarted',
+  'ladder.peerTimes': '{peer}’s times ±{error} ms',
+  'ladder.peerTimesTip': 'In a pairing each tab traces only its own host. {peer}’s tab sends a summary of its frames, states and timers, and they are placed on this timeline with the clock offset measured over the control channel: their times (marked ≈) may be off by this much.',
+  'ladder.peerWaiting': '{peer}’s events wait for a clock estimate',
+  'ladder.peerSkipped': '{peer}’s events skipped: {count}',
+  'ladder.peerSkippedTip': 'Under heavy traffic {peer}’s tab sends at most {rate} events a second, so that the control channel and this page keep up; the rest are not drawn here (their arrows lack the far end). Malformed or impossible reports are counted here too.',
 
   'fsm.title': 'TCP state machine',
   'fsm.intro': 'The eleven states as RFC 9293 draws them. The connection\'s current state is lit; the transition it just took flashes with the event that caused it. Hover over or focus a state to read what it waits for.',

@@ -243,6 +243,11 @@ export const zhCN: Messages = {
   'ladder.timerEnd.fire': '已超时',
   'ladder.timerEnd.stop': '已停止',
   'ladder.timerEnd.restart': '已重启',
+  'ladder.peerTimes': '{peer} 的时间 ±{error} ms',
+  'ladder.peerTimesTip': '配对时每个标签页只跟踪自己的主机。{peer} 的标签页会发来它的帧、状态和计时器摘要，再按控制通道测得的时钟偏差放到这条时间线上：这些时间（标有 ≈）可能有这么大的误差。',
+  'ladder.peerWaiting': '{peer} 的事件正在等待时钟估计',
+  'ladder.peerSkipped': '未画出的 {peer} 事件：{count}',
+  'ladder.peerSkippedTip': '流量很大时，{peer} 的标签页每秒最多发送 {rate} 个事件，以免控制通道和本页跟不上；其余事件不会画在这里（相应的箭头缺少另一端）。格式错误或不可能成立的报告也计入这个数。',
 
   'fsm.title': 'TCP 状态机',
   'fsm.intro': '按 RFC 9293 的画法排列的 11 个状态。连接当前所处的状态会高亮；刚刚走过的转换会闪烁，并标出触发它的事件。把鼠标移到某个状态上（或用键盘聚焦），可以看到它在等待什么。',

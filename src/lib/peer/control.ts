@@ -8,6 +8,8 @@
  *             events can be drawn on one timeline;
  *   link      my conditioner settings, so the peer can show my direction;
  *   sim       my simulation mode (running/paused, speed), kept in step;
+ *   trace     a summary of my host's frames, TCP states and timers, for the
+ *             peer's ladder diagram (format and bounds in peer-trace.ts);
  *   bye       I am leaving on purpose (not a crash, not a reload).
  *
  * Control traffic never rides the frame channel, so our TCP never sees it.
@@ -15,7 +17,10 @@
  * with a reason, never thrown.
  */
 
-export const CONTROL_VERSION = 1;
+import { parseTrace, type TraceMessage } from './peer-trace';
+
+/** 2: adds `trace` (a version-1 tab would count every trace message as malformed). */
+export const CONTROL_VERSION = 2;
 /** Largest control message we accept, in characters. */
 export const MAX_CONTROL_MESSAGE = 16 * 1024;
 
@@ -34,6 +39,7 @@ export type ControlMessage =
   | { t: 'pong'; id: number; sent: number; at: number }
   | { t: 'link'; settings: Record<string, number | boolean | string | Record<string, number | string>> }
   | { t: 'sim'; mode: 'running' | 'paused'; speed: number }
+  | TraceMessage
   | { t: 'bye' };
 
 export type ControlParse = { ok: true; value: ControlMessage } | { ok: false; reason: string };
@@ -80,6 +86,8 @@ export function parseControl(raw: unknown): ControlParse {
     case 'sim':
       if ((m.mode !== 'running' && m.mode !== 'paused') || !isNum(m.speed)) return { ok: false, reason: 'bad sim' };
       return { ok: true, value: { t: 'sim', mode: m.mode, speed: Math.min(1, Math.max(0.01, m.speed)) } };
+    case 'trace':
+      return parseTrace(m);
     case 'bye':
       return { ok: true, value: { t: 'bye' } };
     default:

@@ -8,13 +8,18 @@
  *        └─▶ worker: startPair(host, port)      (once; survives peer reloads)
  *        └─▶ PeerLink(initiator) ◀─SDP/ICE─▶ peer
  *                 ├─ frame channel ◀─MessagePort─▶ worker's NIC
- *                 └─ control channel: hello, ping/pong, link, sim
+ *                 └─ control channel: hello, ping/pong, link, sim, trace
  *
  * The worker's lab is started once per page: when the peer reloads, only the
  * WebRTC link is rebuilt, and TCP connections survive the outage as they
  * would a pulled cable. This page's own reload rejoins the room with the token
  * kept in sessionStorage and gets the same host number (and so the same
  * addresses) back.
+ *
+ * The ladder of each tab shows both hosts: every FLUSH_MS our host's frames,
+ * states and timers go to the peer as a `trace` message (bounded, see
+ * peer-trace.ts), and the peer's are mapped onto our timeline with the clock
+ * offset (timeline.ts) and handed to the lab's peer listeners.
  */
 
 import { formatIpv4, formatMac } from '../../../worker/wire/addr';
@@ -26,6 +31,9 @@ import { LabState } from '../../panels/lab/lab.svelte';
 import { SignalingClient, signalingUrl, type SignalingStatus } from './signaling-client';
 import { PeerLink, type PeerLinkStats, type PeerLinkStatus } from './peer-link';
 import { CONTROL_VERSION, ClockEstimator, type ControlMessage, type HelloMessage } from './control';
+import { FLUSH_MS, PeerTraceExporter, PeerTraceImporter, type LocalClock } from './peer-trace';
+import { stackError, wallToStack, type ClockAnchor } from './timeline';
+import type { DriverState } from '../../../worker/sim/driver';
 
 const PING_MS = 1000;
 
@@ -62,6 +70,11 @@ export class PairSession {
   private pingTimer: ReturnType<typeof setInterval> | undefined;
   private pingId = 0;
   private stopEffects: (() => void) | undefined;
+  /** Our host's ladder events for the peer, and the peer's for our ladder. */
+  private exporter: PeerTraceExporter | undefined;
+  private readonly importer = new PeerTraceImporter();
+  private traceTimer: ReturnType<typeof setInterval> | undefined;
+  private stopTrace: (() => void) | undefined;
 
   /** The STUN/TURN servers this pairing uses (shown in the connection status). */
   readonly iceServers: readonly RTCIceServer[];
@@ -122,6 +135,9 @@ export class PairSession {
   stop(): void {
     if (this.pingTimer !== undefined) clearInterval(this.pingTimer);
     this.pingTimer = undefined;
+    if (this.traceTimer !== undefined) clearInterval(this.traceTimer);
+    this.traceTimer = undefined;
+    this.stopTrace?.();
     this.stopEffects?.();
     this.lab.stop();
   }
@@ -148,6 +164,12 @@ export class PairSession {
       await this.lab.startPair(m.host, channel.port2);
       this.watchLocalSettings();
       this.pingTimer = setInterval(() => this.tick(), PING_MS);
+      const me = this.lab.hosts[0]?.name;
+      if (me) {
+        const exporter = (this.exporter = new PeerTraceExporter(me));
+        this.stopTrace = this.lab.subscribe((batch) => exporter.add(batch));
+        this.traceTimer = setInterval(() => this.flushTrace(), FLUSH_MS);
+      }
     }
     if (m.initiator) this.buildLink(true);
   }
@@ -223,6 +245,8 @@ export class PairSession {
     const me = this.me;
     if (!me || this.host === undefined) return;
     this.send({ t: 'hello', version: CONTROL_VERSION, name: me.name, host: this.host, mac: me.mac, ip: me.ip });
+    // A clock offset at once, not in a second: the peer's trace waits for one.
+    this.send({ t: 'ping', id: ++this.pingId, sent: wallNow() });
     this.sendLink();
     const clock = this.lab.clock;
     if (clock) this.send({ t: 'sim', mode: clock.mode, speed: clock.speed });
@@ -241,6 +265,7 @@ export class PairSession {
         this.clock.add(m.sent, m.at, wallNow());
         this.rtt = this.clock.rtt;
         this.clockOffset = this.clock.offset;
+        this.mergePeerTrace();
         break;
       case 'link': {
         const peerHost = HOST_SPECS.find((h) => h.name !== this.me?.name)?.name;
@@ -252,10 +277,39 @@ export class PairSession {
       case 'sim':
         await this.lab.applyClock(m.mode, m.speed);
         break;
+      case 'trace':
+        this.importer.receive(m, wallNow());
+        this.mergePeerTrace();
+        break;
       case 'bye':
         this.presence = 'gone';
         break;
     }
+  }
+
+  /** Sends what our host did since the last flush (nothing while the control channel is down: it is dropped). */
+  private flushTrace(): void {
+    const exporter = this.exporter;
+    const clock = this.lab.clock;
+    if (!exporter) return;
+    if (!this.peerLink || this.link.control !== 'open' || !clock) {
+      exporter.discard();
+      return;
+    }
+    for (const m of exporter.flush(anchorOf(clock))) this.send(m);
+  }
+
+  /** The peer's events held so far, on our timeline, to the ladder; and how well they fit, for its notes. */
+  private mergePeerTrace(): void {
+    const clock = this.lab.clock;
+    const local: LocalClock | undefined = clock ? { anchor: anchorOf(clock), now: stackNow(clock) } : undefined;
+    const events = this.importer.take(local, this.clockOffset?.offset);
+    if (events.length > 0) this.lab.publishPeer(events);
+    const peer = this.peer?.name ?? HOST_SPECS.find((h) => h.name !== this.me?.name)?.name ?? '';
+    const error = this.clockOffset && local ? stackError(this.clockOffset.error, local.anchor) : undefined;
+    const skipped = this.importer.peerSkipped + this.importer.refused;
+    const now = this.lab.peerTrace;
+    if (!now || now.peer !== peer || now.error !== error || now.skipped !== skipped) this.lab.peerTrace = { peer, error, skipped };
   }
 
   /** Once a second: a clock ping, the link stats, our conditioner's counters for the peer's panel. */
@@ -284,6 +338,15 @@ export class PairSession {
       });
     });
   }
+}
+
+function anchorOf(clock: DriverState): ClockAnchor {
+  return { wall: clock.anchor.wall, stack: clock.anchor.stack, speed: clock.speed };
+}
+
+/** Our stack time now: moving with the wall clock while running (the polled `now` is up to 250 ms old), standing while paused. */
+function stackNow(clock: DriverState): number {
+  return clock.mode === 'running' ? Math.max(clock.now, wallToStack(wallNow(), anchorOf(clock))) : clock.now;
 }
 
 /** Milliseconds on a clock shared by the tabs' pages as closely as the OS allows. */

@@ -19,6 +19,7 @@ import type { PingEvent } from '../../../worker/net/ping';
 import { ConditionerState } from '../conditioner/conditioner.svelte';
 import type { FateMark } from '../conditioner/types';
 import { LagMeter, type LagStats } from '../../lib/lag';
+import type { PeerEvent } from '../../lib/peer/peer-trace';
 
 /** Now on the clock the page shares with the worker (see TraceBatchListener). */
 const sharedNow = () => performance.timeOrigin + performance.now();
@@ -49,6 +50,16 @@ export interface FrameRef {
   id: number;
 }
 
+/** How the peer tab's events reach this tab's ladder (pair mode; lib/peer/peer-trace.ts). */
+export interface PeerTraceStatus {
+  /** The peer's name. */
+  peer: string;
+  /** Uncertainty of the peer's times on our timeline, stack ms; undefined while no clock offset is known. */
+  error: number | undefined;
+  /** Peer events not merged: left out by the peer's rate cap, or refused here. */
+  skipped: number;
+}
+
 /** A host a panel can talk to: a name and an address. */
 export interface Target {
   name: string;
@@ -74,6 +85,8 @@ export class LabState {
   selected = $state.raw<FrameRef | undefined>(undefined);
   /** The TCP connection the reader is looking at ("10.0.0.1:49152>10.0.0.2:80", TcpEvent.conn). */
   selectedConn = $state<string | undefined>(undefined);
+  /** Pair mode: the state of the peer's trace summary, for the ladder's notes (set by the pair session). */
+  peerTrace = $state.raw<PeerTraceStatus | undefined>(undefined);
   /** What the link conditioner did to each recent tx frame, by `${host}:${frameId}`. */
   readonly fates = new SvelteMap<string, FateMark[]>();
   /** The link conditioner panel, fed by this lab's trace batches. */
@@ -91,6 +104,7 @@ export class LabState {
   private poll: ReturnType<typeof setInterval> | undefined;
   private listeners: ((batch: readonly TraceEvent[]) => void)[] = [];
   private socketListeners: ((batch: readonly SocketTableEvent[]) => void)[] = [];
+  private peerListeners: ((events: readonly PeerEvent[]) => void)[] = [];
 
   /** Every host of the lab (solo: both here; pair: ours and the peer's), by the fixed plan in worker/lab.ts. */
   get everyone(): Target[] {
@@ -173,6 +187,19 @@ export class LabState {
     return () => {
       this.listeners = this.listeners.filter((l) => l !== listener);
     };
+  }
+
+  /** Pair mode: the peer tab's events, already on our timeline (the ladder merges them); returns the unsubscribe function. */
+  subscribePeer(listener: (events: readonly PeerEvent[]) => void): () => void {
+    this.peerListeners = [...this.peerListeners, listener];
+    return () => {
+      this.peerListeners = this.peerListeners.filter((l) => l !== listener);
+    };
+  }
+
+  /** Hands the peer's events to the panels that merge them (called by the pair session). */
+  publishPeer(events: readonly PeerEvent[]): void {
+    for (const l of this.peerListeners) l(events);
   }
 
   /** The conditioner's decisions about a row's frame, in the order they were made (delays folded in). */

@@ -13,12 +13,33 @@
  * is always the order they happened. State changes and timer starts, stops
  * and fires sit at their moment on the same axis.
  *
- * Everything is bounded: at most `cap` items are kept; the oldest go first.
- * Only the items inside a window of the axis are handed to the renderer
- * (`visible`), found by binary search.
+ * The axis is kept in time order, not in the order events came in: in a
+ * pairing the peer's events (applyPeer) arrive a few hundred ms late, and are
+ * slotted in at their time. Everything from that point down is then placed
+ * again (`settle`); since placement only looks at the event just above, the
+ * part below moves down as one block and keeps its shape.
+ *
+ * Pairing. Each tab traces only its own host, so alone it sees our frames
+ * leave and the peer's arrive. The peer's summary (lib/peer/peer-trace.ts,
+ * its times already on our timeline) fills in the rest: an arrow we sent gets
+ * its arrival from the peer's "received"; a frame only seen arriving gets its
+ * sending from the peer's "sent"; a frame the peer's conditioner killed is
+ * drawn from the peer's column to where it died; the peer's state changes and
+ * timers go on its column. Frames are matched by their identity
+ * (lib/frame-identity.ts). A time from the peer is only as good as the clock
+ * offset: an arrival is never drawn before its sending (it is clamped), and
+ * events that cannot be placed (not finite, a state change repeated) are
+ * counted in `peerRefused`, never thrown.
+ *
+ * Everything is bounded: at most `cap` items are kept; the oldest go first;
+ * the maps that wait for the other end of a frame hold at most WAITING
+ * entries. Only the items inside a window of the axis are handed to the
+ * renderer (`visible`), found by binary search.
  */
 
 import type { FrameEvent, TimerEvent, TraceEvent } from '../../../worker/trace/events';
+import { frameIdentity } from '../../lib/frame-identity';
+import type { PeerEvent } from '../../lib/peer/peer-trace';
 import { flagNames, frameKind, otherLabel, tcpFields, type FrameKind, type TcpHeaderFields } from './frame-label';
 
 export interface FrameRef {
@@ -64,6 +85,10 @@ export interface ArrowItem {
   retransmit: string | undefined;
   /** A second copy delivered by the conditioner's duplication. */
   copy: boolean;
+  /** The frame's identity (lib/frame-identity.ts), while one end may still be matched to it. */
+  identity: number | undefined;
+  /** Which end's time came from the peer tab, mapped through the clock offset (so only as exact as that). */
+  peerTime: 't0' | 't1' | undefined;
 }
 
 export interface StateItem {
@@ -152,10 +177,28 @@ export const DEFAULT_LAYOUT: LadderLayout = { scale: 0.5, rowGap: 26, maxGap: 90
 const LONG = 2000;
 const TOP = 24;
 
-function fnv(bytes: Uint8Array): number {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < bytes.length; i++) h = Math.imul(h ^ bytes[i]!, 0x01000193);
-  return h >>> 0;
+/** Most identities each waiting map keeps (frames whose other end has not been reported yet). */
+const WAITING = 4096;
+/** Most frames one identity may have waiting (a hostile peer could repeat one forever). */
+const SAME_IDENTITY = 64;
+
+/** Appends to a list in a map of lists, both bounded: the oldest key goes first. */
+function pushWaiting<T>(map: Map<number, T[]>, key: number, value: T): void {
+  const list = map.get(key);
+  if (list) {
+    if (list.length < SAME_IDENTITY) list.push(value);
+    return;
+  }
+  map.set(key, [value]);
+  if (map.size > WAITING) map.delete(map.keys().next().value!);
+}
+
+function removeWaiting<T>(map: Map<number, T[]>, key: number, value: T): void {
+  const list = map.get(key);
+  const i = list ? list.indexOf(value) : -1;
+  if (i < 0) return;
+  list!.splice(i, 1);
+  if (list!.length === 0) map.delete(key);
 }
 
 export interface LadderOptions {
@@ -173,27 +216,46 @@ export class LadderModel {
   layout: LadderLayout;
   /** Only items of this connection (connKey), or everything. */
   filter: string | undefined;
+  /** Peer events that could not be merged (not finite, repeated): counted, not drawn. */
+  peerRefused = 0;
 
   private local: Set<string>;
+  /** The host whose events come from the other tab (pair mode), or undefined (solo: both are here). */
+  private peer: string | undefined;
   private items: LadderItem[] = [];
   private itemBase = 0;
-  // The axis: one entry per event placed on it (global op number = opBase + index).
+  // The axis: one entry per event placed on it, by op number (global op number = opBase + index, in the order added).
   private opT: number[] = [];
   private opRow: boolean[] = [];
   private opItem: number[] = [];
+  /** y of each op; an op of an item the filter hides sits at the y of the op above it (so y never decreases down the axis). */
   private opY: number[] = [];
   /** Time skipped by a cut just before this op (0: none). */
   private opCut: number[] = [];
   private opBase = 0;
+  /** Op numbers in time order (ties: in the order added): the axis from top to bottom. */
+  private order: number[] = [];
+  /** Position in `order` from which ops still need placing (order.length when all are placed). */
+  private unplaced = 0;
+  /** Items to re-file in `long` once the axis is settled. */
+  private readonly retouch = new Set<number>();
+  // Placement state at the bottom of the axis: the last shown op's time, the last op's y.
   private lastT: number | undefined;
   private lastY = TOP;
-  /** Items that pass the filter, by item number, in order of their top. */
-  private shown: number[] = [];
   /** Shown items taller than LONG (or still open, like a running timer). */
   private long = new Set<number>();
 
+  /** Arrows whose sending we saw, waiting for their arrival (here in solo mode, the peer's report in a pairing), by identity. */
   private readonly pending = new Map<number, ArrowItem[]>();
   private readonly delivered = new Map<number, ArrowItem>();
+  /** Pair: the peer's frames seen arriving here, waiting for the peer's report of their sending, by identity. */
+  private readonly awaitingTx = new Map<number, ArrowItem[]>();
+  /** Pair: the peer's reports of frames sent that have not arrived here (yet, or ever), by identity. */
+  private readonly peerSent = new Map<number, { t: number; retransmit: string | undefined; dup: boolean }[]>();
+  /** Pair: the last matched sending of each identity, so a duplicate arriving later gets the same start. */
+  private readonly peerDone = new Map<number, { t0: number; retransmit: string | undefined; dup: boolean }>();
+  /** Pair: the peer's last state change per connection, to drop repeats. */
+  private readonly peerLastState = new Map<string, string>();
   private readonly byRef = new Map<string, ArrowItem>();
   private readonly pendingFates = new Map<string, { fate: string; delayMs?: number }[]>();
   private readonly openTimers = new Map<string, TimerItem>();
@@ -207,6 +269,7 @@ export class LadderModel {
   constructor(options: LadderOptions) {
     this.hosts = options.hosts;
     this.local = new Set(options.local);
+    this.peer = this.hosts.find((h) => !this.local.has(h));
     this.cap = options.cap ?? 20_000;
     this.layout = options.layout ?? DEFAULT_LAYOUT;
   }
@@ -215,6 +278,25 @@ export class LadderModel {
 
   apply(batch: readonly TraceEvent[]): void {
     for (const e of batch) this.applyOne(e);
+    this.finish();
+  }
+
+  /** The peer tab's events, on our timeline (pair mode; ignored when both hosts are local). */
+  applyPeer(batch: readonly PeerEvent[]): void {
+    const peer = this.peer;
+    if (peer === undefined) return;
+    for (const e of batch) {
+      if (!Number.isFinite(e.t)) {
+        this.peerRefused++;
+        continue;
+      }
+      this.applyPeerOne(peer, e);
+    }
+    this.finish();
+  }
+
+  private finish(): void {
+    this.settle();
     if (this.items.length > this.cap * 1.25) this.evict(this.items.length - this.cap);
     this.version++;
   }
@@ -248,13 +330,40 @@ export class LadderModel {
     }
   }
 
+  private applyPeerOne(peer: string, e: PeerEvent): void {
+    switch (e.kind) {
+      case 'rx':
+        return this.onPeerRx(peer, e.t, e.id);
+      case 'tx':
+        return this.onPeerTx(e.t, e.id, e.retransmit);
+      case 'fate':
+        if (KILLED[e.fate]) this.onPeerKilled(peer, e.t, e.id, e.fate, e.head);
+        else if (e.fate === 'duplicated') this.onPeerDuplicated(e.id);
+        return;
+      case 'state': {
+        // The same change twice (a replayed message, a hostile peer) would write the state twice.
+        const key = connKey(e.conn);
+        const said = `${e.t}|${e.from}|${e.to}`;
+        if (this.peerLastState.get(key) === said) {
+          this.peerRefused++;
+          return;
+        }
+        this.peerLastState.set(key, said);
+        if (this.peerLastState.size > WAITING) this.peerLastState.delete(this.peerLastState.keys().next().value!);
+        return this.onState(peer, e.conn, e.t, e.from, e.to, e.cause);
+      }
+      case 'timer':
+        return this.onTimer({ type: 'timer', t: e.t, host: peer, what: e.what, kind: e.timer, owner: e.conn, deadline: e.deadline !== undefined && Number.isFinite(e.deadline) ? e.deadline : undefined });
+    }
+  }
+
   private other(host: string): string {
     return host === this.hosts[0] ? this.hosts[1] : this.hosts[0];
   }
 
-  private newArrow(e: FrameEvent, from: string, to: string): ArrowItem {
-    const proto = frameKind(e.frame);
-    const tcp = proto === 'tcp' ? tcpFields(e.frame) : undefined;
+  private newArrow(frame: Uint8Array, ref: FrameRef, from: string, to: string): ArrowItem {
+    const proto = frameKind(frame);
+    const tcp = proto === 'tcp' ? tcpFields(frame) : undefined;
     let conn: string | undefined;
     let seqBase: number | undefined;
     let ackBase: number | undefined;
@@ -279,7 +388,7 @@ export class LadderModel {
       n: this.itemBase + this.items.length,
       from,
       to,
-      ref: { host: e.host, id: e.id },
+      ref,
       rxRef: undefined,
       t0: undefined,
       t1: undefined,
@@ -291,27 +400,27 @@ export class LadderModel {
       seqBase,
       ackBase,
       winShift,
-      text: tcp ? '' : otherLabel(e.frame),
+      text: tcp ? '' : otherLabel(frame),
       fate: 'pending',
       marks: [],
       delayMs: undefined,
       retransmit: undefined,
       copy: false,
+      identity: undefined,
+      peerTime: undefined,
     };
   }
 
   private onTx(e: FrameEvent): void {
-    const a = this.newArrow(e, e.host, this.other(e.host));
+    const a = this.newArrow(e.frame, { host: e.host, id: e.id }, e.host, this.other(e.host));
     a.t0 = e.t;
     this.addItem(a);
     a.txOp = this.addOp(e.t, true, a.n);
     this.byRef.set(`${e.host}:${e.id}`, a);
-    if (this.local.has(a.to)) {
-      const h = fnv(e.frame);
-      const list = this.pending.get(h);
-      if (list) list.push(a);
-      else this.pending.set(h, [a]);
-      (a as ArrowItem & { hash?: number }).hash = h;
+    // Its arrival will be seen here (solo) or reported by the peer (pair).
+    if (this.local.has(a.to) || a.to === this.peer) {
+      a.identity = frameIdentity(e.frame);
+      pushWaiting(this.pending, a.identity, a);
     }
     const recent = this.recentTx.get(e.host) ?? [];
     recent.push(a);
@@ -326,40 +435,156 @@ export class LadderModel {
 
   private onRx(e: FrameEvent): void {
     const from = this.other(e.host);
+    const h = frameIdentity(e.frame);
     if (this.local.has(from)) {
       // Both ends are ours: this is the arrival of a frame we saw leave.
-      const h = fnv(e.frame);
-      const list = this.pending.get(h);
-      let a = list?.find((x) => x.fate === 'pending');
-      if (list && a) {
-        list.splice(list.indexOf(a), 1);
-        if (list.length === 0) this.pending.delete(h);
-      } else {
+      let a = this.takePending(h, from);
+      if (!a) {
         // No frame waiting with these bytes: a copy the conditioner made, or a corrupted frame (its bytes changed; it is drawn where it died).
         const first = this.delivered.get(h);
         if (!first || !first.marks.includes('duplicated')) return;
-        a = { ...first, n: this.itemBase + this.items.length, marks: [...first.marks], copy: true, rxOp: -1 };
-        this.addItem(a);
+        a = this.copyOf(first);
       }
-      this.arrive(a, e);
-      this.delivered.set(h, a);
-      if (this.delivered.size > 4096) this.delivered.delete(this.delivered.keys().next().value!);
+      this.arrive(a, e.t, { host: e.host, id: e.id });
+      this.remember(h, a);
       return;
     }
-    // Pair mode: the peer's frame, seen only arriving.
-    const a = this.newArrow(e, from, e.host);
+    // Pair mode: the peer's frame, seen here arriving. Its sending comes from the peer's report, before this or after.
+    const a = this.newArrow(e.frame, { host: e.host, id: e.id }, from, e.host);
+    a.identity = h;
     this.addItem(a);
-    this.arrive(a, e);
-    this.byRef.set(`${e.host}:${e.id}`, a);
+    const sent = this.peerSent.get(h)?.shift();
+    if (this.peerSent.get(h)?.length === 0) this.peerSent.delete(h);
+    const done = sent ? undefined : this.peerDone.get(h);
+    if (sent) {
+      this.sentAt(a, Math.min(sent.t, e.t), sent.retransmit);
+      this.rememberPeerDone(h, { t0: a.t0!, retransmit: sent.retransmit, dup: sent.dup });
+    } else if (done?.dup) {
+      // A second copy of a frame the peer's conditioner duplicated.
+      a.copy = true;
+      a.marks.push('duplicated');
+      this.sentAt(a, Math.min(done.t0, e.t), done.retransmit);
+    } else pushWaiting(this.awaitingTx, h, a);
+    this.arrive(a, e.t, { host: e.host, id: e.id });
   }
 
-  private arrive(a: ArrowItem, e: FrameEvent): void {
-    a.t1 = e.t;
-    a.rxRef = { host: e.host, id: e.id };
+  /** The first arrow sent to `to` with this identity that is still on its way. */
+  private takePending(h: number, from: string): ArrowItem | undefined {
+    const list = this.pending.get(h);
+    if (!list) return undefined;
+    const i = list.findIndex((x) => x.fate === 'pending' && x.from === from && x.n >= this.itemBase);
+    if (i < 0) return undefined;
+    const a = list[i]!;
+    list.splice(i, 1);
+    if (list.length === 0) this.pending.delete(h);
+    return a;
+  }
+
+  /** A second copy of a delivered frame: it left with the original (sharing its sending on the axis) and arrives on its own. */
+  private copyOf(first: ArrowItem): ArrowItem {
+    const a: ArrowItem = { ...first, n: this.itemBase + this.items.length, marks: [...first.marks], copy: true, rxOp: -1, t1: undefined, rxRef: undefined, fate: 'pending', peerTime: undefined };
+    this.addItem(a);
+    return a;
+  }
+
+  private remember(h: number, a: ArrowItem): void {
+    this.delivered.set(h, a);
+    if (this.delivered.size > WAITING) this.delivered.delete(this.delivered.keys().next().value!);
+  }
+
+  private rememberPeerDone(h: number, done: { t0: number; retransmit: string | undefined; dup: boolean }): void {
+    this.peerDone.delete(h);
+    this.peerDone.set(h, done);
+    if (this.peerDone.size > WAITING) this.peerDone.delete(this.peerDone.keys().next().value!);
+  }
+
+  private arrive(a: ArrowItem, t: number, rxRef: FrameRef | undefined): void {
+    a.t1 = t;
+    a.rxRef = rxRef;
     a.fate = 'arrived';
-    a.rxOp = this.addOp(e.t, true, a.n);
-    this.byRef.set(`${e.host}:${e.id}`, a);
+    a.rxOp = this.addOp(t, true, a.n);
+    if (rxRef) this.byRef.set(`${rxRef.host}:${rxRef.id}`, a);
     this.touch(a);
+  }
+
+  /** Gives an arrow seen only arriving its sending time, as the peer reported it. */
+  private sentAt(a: ArrowItem, t0: number, retransmit: string | undefined): void {
+    a.t0 = t0;
+    a.peerTime = 't0';
+    if (retransmit !== undefined) a.retransmit = retransmit;
+    a.txOp = this.addOp(t0, true, a.n);
+    this.touch(a);
+  }
+
+  /** The peer received a frame: the arrival of one we sent. */
+  private onPeerRx(peer: string, t: number, h: number): void {
+    const me = this.other(peer);
+    let a = this.takePending(h, me);
+    if (!a) {
+      // A second arrival of one frame: our conditioner duplicated it. Anything else (a corrupted frame, a hostile report) matches nothing.
+      const first = this.delivered.get(h);
+      if (!first || first.to !== peer || !first.marks.includes('duplicated') || first.t0 === undefined) return;
+      a = this.copyOf(first);
+    }
+    // An arrival before its sending can only be the offset's error: draw it level at worst.
+    this.arrive(a, Math.max(t, a.t0 ?? t), undefined);
+    a.peerTime = 't1';
+    this.remember(h, a);
+  }
+
+  /** The peer sent a frame: the sending of one seen arriving here, or of one still (or for ever) on its way. */
+  private onPeerTx(t: number, h: number, retransmit: string | undefined): void {
+    const list = this.awaitingTx.get(h);
+    let a: ArrowItem | undefined;
+    while (list && list.length > 0 && !a) {
+      const x = list.shift()!;
+      if (x.n >= this.itemBase && x.t0 === undefined) a = x;
+    }
+    if (list?.length === 0) this.awaitingTx.delete(h);
+    if (!a) {
+      pushWaiting(this.peerSent, h, { t, retransmit, dup: false });
+      return;
+    }
+    this.sentAt(a, Math.min(t, a.t1 ?? t), retransmit);
+    this.rememberPeerDone(h, { t0: a.t0!, retransmit, dup: false });
+  }
+
+  /** The peer's conditioner duplicated a frame: a second arrival here is a copy of the first. */
+  private onPeerDuplicated(h: number): void {
+    const sent = this.peerSent.get(h)?.at(-1);
+    if (sent) {
+      sent.dup = true;
+      return;
+    }
+    const done = this.peerDone.get(h);
+    if (!done) return;
+    done.dup = true;
+    // The copy may have arrived already, waiting for a sending time.
+    const list = this.awaitingTx.get(h);
+    const a = list?.find((x) => x.n >= this.itemBase && x.t0 === undefined);
+    if (!a) return;
+    removeWaiting(this.awaitingTx, h, a);
+    a.copy = true;
+    if (!a.marks.includes('duplicated')) a.marks.push('duplicated');
+    this.sentAt(a, Math.min(done.t0, a.t1 ?? done.t0), done.retransmit);
+  }
+
+  /** The peer's conditioner killed a frame we will never see: drawn from the peer to where it died, from the head the peer sent. */
+  private onPeerKilled(peer: string, t: number, h: number, fate: string, head: Uint8Array | undefined): void {
+    const sent = this.peerSent.get(h)?.shift();
+    if (this.peerSent.get(h)?.length === 0) this.peerSent.delete(h);
+    const n = this.itemBase + this.items.length;
+    // It was never a frame of ours: a number no frame has, so selecting it selects nothing elsewhere.
+    const a = this.newArrow(head ?? new Uint8Array(0), { host: peer, id: -1 - n }, peer, this.other(peer));
+    if (a.proto !== 'tcp' && (!head || a.text.startsWith('Malformed'))) a.text = a.proto === 'other' ? fate : a.proto.toUpperCase();
+    const t0 = sent ? Math.min(sent.t, t) : t;
+    a.t0 = t0;
+    a.peerTime = 't0';
+    a.retransmit = sent?.retransmit;
+    this.addItem(a);
+    a.txOp = this.addOp(t0, true, a.n);
+    this.markFate(a, fate, undefined);
+    this.byRef.set(`${a.ref.host}:${a.ref.id}`, a);
   }
 
   private onFate(host: string, frameId: number, fate: string, delayMs: number | undefined): void {
@@ -417,7 +642,7 @@ export class LadderModel {
       this.addItem(timer);
       timer.startOp = this.addOp(e.t, false, timer.n);
       this.openTimers.set(key, timer);
-      if (this.passes(timer)) this.long.add(timer.n);
+      this.touch(timer);
     } else if (open) {
       this.closeTimer(key, open, e.t, e.what);
     }
@@ -425,9 +650,10 @@ export class LadderModel {
 
   private closeTimer(key: string, timer: TimerItem, t: number, end: TimerEnd): void {
     this.openTimers.delete(key);
-    timer.t1 = t;
+    // A peer's stop reported a little before its start (offset error, reordering) still ends where it began at worst.
+    timer.t1 = Math.max(t, timer.t0);
     timer.end = end;
-    timer.endOp = this.addOp(t, false, timer.n);
+    timer.endOp = this.addOp(timer.t1, false, timer.n);
     this.touch(timer);
   }
 
@@ -435,26 +661,51 @@ export class LadderModel {
 
   private addItem(item: LadderItem): void {
     this.items.push(item);
-    if (this.passes(item)) this.shown.push(item.n);
   }
 
   private passes(item: LadderItem): boolean {
     return this.filter === undefined || item.kind === 'phase' || item.conn === this.filter;
   }
 
+  /** Puts an event on the axis at its time: appended (and placed at once) in the usual case, slotted in when it is late. */
   private addOp(t: number, row: boolean, item: number): number {
     const i = this.opT.length;
+    const op = this.opBase + i;
     this.opT.push(t);
     this.opRow.push(row);
     this.opItem.push(item);
     this.opY.push(NaN);
     this.opCut.push(0);
-    const it = this.item(item);
-    if (it && this.passes(it)) this.place(i);
-    return this.opBase + i;
+    const order = this.order;
+    const end = order.length;
+    if (end > 0 && this.opT[order[end - 1]! - this.opBase]! > t) {
+      // Earlier than the bottom of the axis: after every op at or before t.
+      let lo = 0;
+      let hi = end;
+      while (lo < hi) {
+        const mid = (lo + hi) >> 1;
+        if (this.opT[order[mid]! - this.opBase]! <= t) lo = mid + 1;
+        else hi = mid;
+      }
+      order.splice(lo, 0, op);
+      if (lo < this.unplaced) this.unplaced = lo;
+    } else {
+      order.push(op);
+      if (this.unplaced === end) {
+        this.place(i);
+        this.unplaced = order.length;
+      }
+    }
+    return op;
   }
 
   private place(i: number): void {
+    const item = this.item(this.opItem[i]!);
+    if (!item || !this.passes(item)) {
+      this.opY[i] = this.lastY;
+      this.opCut[i] = 0;
+      return;
+    }
     const t = this.opT[i]!;
     const { scale, rowGap, maxGap } = this.layout;
     let dy = 0;
@@ -474,23 +725,42 @@ export class LadderModel {
     this.opCut[i] = cut;
   }
 
+  /** Places every op from the first unplaced one down, and re-files the items they belong to. */
+  private settle(): void {
+    const order = this.order;
+    const from = this.unplaced;
+    if (from < order.length) {
+      // The placement state just above `from`: the y there, and the time of the last op shown above it.
+      this.lastY = from > 0 ? this.opY[order[from - 1]! - this.opBase]! : TOP;
+      this.lastT = undefined;
+      for (let k = from - 1; k >= 0; k--) {
+        const i = order[k]! - this.opBase;
+        const item = this.item(this.opItem[i]!);
+        if (item && this.passes(item)) {
+          this.lastT = this.opT[i];
+          break;
+        }
+      }
+      for (let k = from; k < order.length; k++) {
+        const i = order[k]! - this.opBase;
+        this.place(i);
+        this.retouch.add(this.opItem[i]!);
+      }
+      this.unplaced = order.length;
+    }
+    if (this.retouch.size === 0) return;
+    for (const n of this.retouch) {
+      const item = this.item(n);
+      if (item) this.touch(item);
+    }
+    this.retouch.clear();
+  }
+
   /** Places everything again: after a zoom or a change of filter. */
   relayout(): void {
-    this.lastT = undefined;
-    this.lastY = TOP;
-    this.shown = [];
     this.long.clear();
-    for (const item of this.items) if (this.passes(item)) this.shown.push(item.n);
-    for (let i = 0; i < this.opT.length; i++) {
-      const item = this.item(this.opItem[i]!);
-      if (item && this.passes(item)) this.place(i);
-      else this.opY[i] = NaN;
-    }
-    for (const n of this.shown) {
-      const item = this.item(n)!;
-      if (item.kind === 'timer' && item.end === undefined) this.long.add(n);
-      else this.touch(item);
-    }
+    this.unplaced = 0;
+    this.settle();
     this.version++;
   }
 
@@ -502,6 +772,7 @@ export class LadderModel {
   /** Which hosts' frames this trace has both ways (known once the lab has started). */
   setLocal(hosts: readonly string[]): void {
     this.local = new Set(hosts);
+    this.peer = this.hosts.find((h) => !this.local.has(h));
   }
 
   setFilter(conn: string | undefined): void {
@@ -509,22 +780,37 @@ export class LadderModel {
     this.relayout();
   }
 
-  /** Re-files an item whose extent grew (it arrived, its timer ended) in the long list if it became tall. */
+  /** Re-files an item whose extent changed (it arrived, its timer ended) in the long list if it became tall. */
   private touch(item: LadderItem): void {
-    if (!this.passes(item)) return;
+    if (this.unplaced < this.order.length) {
+      this.retouch.add(item.n);
+      return;
+    }
+    if (!this.passes(item)) {
+      this.long.delete(item.n);
+      return;
+    }
+    if (item.kind === 'timer' && item.end === undefined) {
+      // Still running: it reaches down to now, wherever that is.
+      this.long.add(item.n);
+      return;
+    }
     const [top, bottom] = this.extent(item);
     if (bottom - top > LONG) this.long.add(item.n);
     else this.long.delete(item.n);
   }
 
   private item(n: number): LadderItem | undefined {
-    return this.items[n - this.itemBase];
+    return n < this.itemBase ? undefined : this.items[n - this.itemBase];
   }
 
   /** y of a global op number (NaN when evicted or filtered out). */
   y(op: number): number {
     if (op < this.opBase) return NaN;
-    return this.opY[op - this.opBase] ?? NaN;
+    const i = op - this.opBase;
+    const item = this.item(this.opItem[i] ?? -1);
+    if (!item || !this.passes(item)) return NaN;
+    return this.opY[i] ?? NaN;
   }
 
   /** Time skipped by the cut just above op (0 when the gap is to scale). */
@@ -569,26 +855,30 @@ export class LadderModel {
     }
   }
 
-  /** Items that pass the filter and touch [y0, y1], in order. */
+  /** Items that pass the filter and touch [y0, y1], in the order of their first event on the axis. */
   visible(y0: number, y1: number): LadderItem[] {
     const out: LadderItem[] = [];
-    const shown = this.shown;
-    // First shown item whose top is at or after y0 - LONG (shorter items above cannot reach y0).
-    let lo = 0;
-    let hi = shown.length;
+    const order = this.order;
+    // An item no taller than LONG that touches [y0, y1] has all its ops within LONG of it; taller ones are in `long`.
+    // y never decreases down the axis, so the first op at or below y0 - LONG is found by binary search.
     const from = y0 - LONG;
+    let lo = 0;
+    let hi = order.length;
     while (lo < hi) {
       const mid = (lo + hi) >> 1;
-      const item = this.item(shown[mid]!);
-      const top = item ? this.extent(item)[0] : -Infinity;
-      if (top < from || Number.isNaN(top)) lo = mid + 1;
+      if (this.opY[order[mid]! - this.opBase]! < from) lo = mid + 1;
       else hi = mid;
     }
-    for (let k = lo; k < shown.length; k++) {
-      const item = this.item(shown[k]!);
-      if (!item || this.long.has(item.n)) continue;
+    const seen = new Set<number>();
+    for (let k = lo; k < order.length; k++) {
+      const i = order[k]! - this.opBase;
+      if (this.opY[i]! > y1 + LONG) break;
+      const n = this.opItem[i]!;
+      if (seen.has(n) || this.long.has(n)) continue;
+      seen.add(n);
+      const item = this.item(n);
+      if (!item || !this.passes(item)) continue;
       const [top, bottom] = this.extent(item);
-      if (top > y1 + LONG) break;
       if (bottom >= y0 && top <= y1) out.push(item);
     }
     for (const n of this.long) {
@@ -600,12 +890,16 @@ export class LadderModel {
     return out;
   }
 
-  /** Shown arrows in order (for keyboard navigation). */
+  /** Shown arrows in the order of their first end on the axis (for keyboard navigation). */
   arrows(): ArrowItem[] {
     const out: ArrowItem[] = [];
-    for (const n of this.shown) {
+    const seen = new Set<number>();
+    for (const op of this.order) {
+      const n = this.opItem[op - this.opBase]!;
+      if (seen.has(n)) continue;
+      seen.add(n);
       const item = this.item(n);
-      if (item?.kind === 'arrow') out.push(item);
+      if (item?.kind === 'arrow' && this.passes(item)) out.push(item);
     }
     return out;
   }
@@ -636,22 +930,19 @@ export class LadderModel {
     this.itemBase += count;
     for (const item of gone) {
       this.long.delete(item.n);
+      this.retouch.delete(item.n);
       if (item.kind !== 'arrow') continue;
       this.byRef.delete(`${item.ref.host}:${item.ref.id}`);
       if (item.rxRef) this.byRef.delete(`${item.rxRef.host}:${item.rxRef.id}`);
-      const h = (item as ArrowItem & { hash?: number }).hash;
+      const h = item.identity;
       if (h !== undefined) {
-        const list = this.pending.get(h);
-        const i = list ? list.indexOf(item) : -1;
-        if (list && i >= 0) {
-          list.splice(i, 1);
-          if (list.length === 0) this.pending.delete(h);
-        }
+        removeWaiting(this.pending, h, item);
+        removeWaiting(this.awaitingTx, h, item);
         if (this.delivered.get(h) === item) this.delivered.delete(h);
       }
     }
     for (const [k, timer] of this.openTimers) if (timer.n < this.itemBase) this.openTimers.delete(k);
-    // Ops of evicted items go too (all ops before the first kept item's first op).
+    // Ops of evicted items go too: the ones at the start of the op arrays now, the rest (late ends of old items) from the axis.
     let drop = 0;
     while (drop < this.opItem.length && this.opItem[drop]! < this.itemBase) drop++;
     this.opT.splice(0, drop);
@@ -660,9 +951,8 @@ export class LadderModel {
     this.opY.splice(0, drop);
     this.opCut.splice(0, drop);
     this.opBase += drop;
-    let s = 0;
-    while (s < this.shown.length && this.shown[s]! < this.itemBase) s++;
-    this.shown.splice(0, s);
+    this.order = this.order.filter((op) => op >= this.opBase && this.opItem[op - this.opBase]! >= this.itemBase);
+    this.unplaced = this.order.length;
   }
 }
 

@@ -1,5 +1,6 @@
 /**
- * The ladder panel's state: the model fed by the lab's trace batches, and what
+ * The ladder panel's state: the model fed by the lab's trace batches (and, in
+ * a pairing, by the peer tab's events the session maps onto our timeline), and what
  * the reader chose (zoom, connection filter, relative or absolute numbers,
  * follow-live). The component reads `version` to know when to draw again.
  */
@@ -28,29 +29,48 @@ export class LadderState {
 
   readonly model: LadderModel;
   private readonly unsubscribe: () => void;
+  private readonly unsubscribePeer: () => void;
 
   constructor(readonly lab: LabState) {
     const hosts = [HOST_SPECS[0].name, HOST_SPECS[1].name] as const;
     this.model = new LadderModel({ hosts, local: lab.mode === 'solo' ? hosts : lab.hosts.map((h) => h.name) });
     let started = false;
-    this.unsubscribe = lab.subscribe((batch) => {
-      // The lab's mode is known once it runs, which is before its first batch.
+    // The lab's mode is known once it runs, which is before its first batch (ours or the peer's).
+    const start = () => {
       if (!started) this.model.setLocal(lab.mode === 'solo' ? hosts : lab.hosts.map((h) => h.name));
       started = true;
+    };
+    this.unsubscribe = lab.subscribe((batch) => {
+      start();
       this.model.apply(batch);
-      if (this.model.connections().length !== this.connections.length) this.connections = this.model.connections();
-      this.redraw.mark();
+      this.changed();
     });
+    this.unsubscribePeer = lab.subscribePeer((events) => {
+      start();
+      this.model.applyPeer(events);
+      this.changed();
+    });
+  }
+
+  private changed(): void {
+    if (this.model.connections().length !== this.connections.length) this.connections = this.model.connections();
+    this.redraw.mark();
   }
 
   dispose(): void {
     this.unsubscribe();
+    this.unsubscribePeer();
     this.redraw.dispose();
   }
 
   /** Changes whenever the diagram should draw again. */
   get version(): number {
     return this.redraw.version;
+  }
+
+  /** Peer events not drawn: left out by the peer (rate cap) or refused here or by the model. Read with `version`. */
+  get peerSkipped(): number {
+    return (this.lab.peerTrace?.skipped ?? 0) + this.model.peerRefused;
   }
 
   setZoom(index: number): void {

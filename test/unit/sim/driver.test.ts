@@ -315,6 +315,24 @@ describe('RealtimeDriver', () => {
     const { scheduler, driver } = setup();
     scheduler.at(10, () => {}, 'rto');
     driver.setSpeed(0.25);
-    expect(driver.state()).toEqual({ mode: 'paused', speed: 0.25, now: 0, pending: 1, nextAt: 10, nextLabel: 'rto', eventsRun: 0 });
+    expect(driver.state()).toEqual({ mode: 'paused', speed: 0.25, now: 0, pending: 1, nextAt: 10, nextLabel: 'rto', eventsRun: 0, anchor: { wall: 1000, stack: 0 } });
+  });
+
+  it('reports its anchor: while running, stack time t happened at wall anchor.wall + (t - anchor.stack) / speed, on the clock its origin names', () => {
+    const scheduler = new Scheduler();
+    const wall = new FakeWall();
+    wall.time = 1000;
+    const driver = new RealtimeDriver(scheduler, Object.assign(wall, { origin: 1.7e12 }));
+    driver.run();
+    wall.advance(400);
+    driver.setSpeed(0.25); // re-anchors at stack 400, wall 1400
+    wall.advance(800);
+    const s = driver.state();
+    expect(s.anchor).toEqual({ wall: 1.7e12 + 1400, stack: 400 });
+    expect(s.now).toBe(600);
+    expect(s.anchor.stack + (1.7e12 + wall.now() - s.anchor.wall) * s.speed).toBe(s.now);
+    // Paused, the anchor stays: stack time stops, and stepped events fall where the running clock would have put them.
+    driver.pause();
+    expect(driver.state().anchor).toEqual(s.anchor);
   });
 });
