@@ -7,9 +7,14 @@
  *      as the channel takes them while bufferedAmount stays under the same
  *      64 KiB cap our frame link uses, for 5 s; the receiver counts bytes;
  *   2. TCP: the app's bulk test (our TCP, alice -> bob's discard service)
- *      over the pairing's own frame channel, sized to last about 5 s.
+ *      over the pairing's own frame channel, sized to last about 5 s, twice:
+ *      with the app's default layout (one view at a time: alice on the
+ *      Sockets view, bob on the Link view), then with every panel on one page
+ *      ("Everything"), which is the most the pages ever draw.
  *
- * Prints both and the ratio. Numbers, not pass/fail.
+ * Both pages, both stack workers and Chromium's network threads share this
+ * machine's cores; between two computers each tab has its own. Prints both
+ * and the ratios. Numbers, not pass/fail.
  */
 import { canNetns, netnsMissing, openClosedNetwork, pairPages } from '../test/helpers/closed-network';
 import type { Page } from 'playwright-core';
@@ -89,6 +94,9 @@ async function rawThroughput(a: Page, b: Page): Promise<{ bps: number; sent: num
  * service, again and again until at least SECONDS of transfers are summed.
  */
 async function tcpGoodput(a: Page): Promise<{ bps: number; ms: number; retransmits: number }> {
+  // The default layout shows one view at a time: the bulk test lives in the Sockets view.
+  const sockets = a.getByRole('tab', { name: 'Sockets', exact: true });
+  if (await sockets.count()) await sockets.first().click();
   const panel = a.locator('.bulk');
   await panel.locator('select:has(option:text-is("10 MB"))').selectOption({ label: '10 MB' });
   await panel.locator('input[type=radio][value=discard]').check();
@@ -109,14 +117,16 @@ async function tcpGoodput(a: Page): Promise<{ bps: number; ms: number; retransmi
 
 const net = await openClosedNetwork();
 try {
-  const { a, b, contexts } = await pairPages(net);
+  const { a, b, contexts } = await pairPages(net, { everything: false });
   const raw = await rawThroughput(a, b);
   console.log(`raw unreliable channel: ${(raw.bps / 1e6).toFixed(1)} Mbit/s (${raw.received} of ${raw.sent} bytes arrived, ${(100 - (raw.received / raw.sent) * 100).toFixed(2)}% lost)`);
   const tcp = await tcpGoodput(a);
-  console.log(`our TCP (bulk to discard): ${(tcp.bps / 1e6).toFixed(1)} Mbit/s over ${(tcp.ms / 1000).toFixed(1)} s, ${tcp.retransmits} retransmissions`);
-  console.log(`ratio TCP/raw: ${(tcp.bps / raw.bps).toFixed(2)}`);
+  console.log(`our TCP, default layout (bulk to discard): ${(tcp.bps / 1e6).toFixed(1)} Mbit/s over ${(tcp.ms / 1000).toFixed(1)} s, ${tcp.retransmits} retransmissions; ratio TCP/raw ${(tcp.bps / raw.bps).toFixed(2)}`);
   for (const c of contexts) await c.close();
-  void b;
+  const all = await pairPages(net, { everything: true });
+  const tcpAll = await tcpGoodput(all.a);
+  console.log(`our TCP, every panel on one page:          ${(tcpAll.bps / 1e6).toFixed(1)} Mbit/s over ${(tcpAll.ms / 1000).toFixed(1)} s, ${tcpAll.retransmits} retransmissions; ratio TCP/raw ${(tcpAll.bps / raw.bps).toFixed(2)}`);
+  for (const c of all.contexts) await c.close();
 } finally {
   await net.close();
 }

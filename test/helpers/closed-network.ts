@@ -39,8 +39,11 @@ export interface ClosedNetwork {
   /** The app's URL inside the namespace. */
   readonly url: string;
   readonly browser: Browser;
-  /** A fresh browser context (a separate "computer") with camera/microphone granted. */
-  newContext(): Promise<BrowserContext>;
+  /**
+   * A fresh browser context (a separate "computer") with camera/microphone granted.
+   * `everything`: start in the "Everything" layout (every panel on one page), as the e2e tests want; else the app's default.
+   */
+  newContext(opts?: { everything?: boolean }): Promise<BrowserContext>;
 }
 
 /** Creates the namespace, starts the server and Chromium in it. `close()` removes it all. */
@@ -106,11 +109,11 @@ export async function openClosedNetwork(dist = buildApp()): Promise<ClosedNetwor
     ns,
     url: state.url,
     browser,
-    async newContext() {
+    async newContext({ everything = true } = {}) {
       const context = await browser.newContext({ viewport: { width: 1366, height: 900 } });
       await context.grantPermissions(['camera', 'microphone'], { origin: state.url.replace(/\/$/, '') });
       // Every panel on one page (the "Everything" layout, as if chosen earlier): the tests use several views at once.
-      await context.addInitScript(() => localStorage.setItem('wiretab.layout', JSON.stringify({ mode: 'all', left: 'link', right: 'packets' })));
+      if (everything) await context.addInitScript(() => localStorage.setItem('wiretab.layout', JSON.stringify({ mode: 'all', left: 'link', right: 'packets' })));
       return context;
     },
     close,
@@ -121,9 +124,9 @@ export async function openClosedNetwork(dist = buildApp()): Promise<ClosedNetwor
  * Pairs two pages through the app's UI: A creates a room, B joins by typing
  * the code. Resolves when both show the other as connected.
  */
-export async function pairPages(net: ClosedNetwork): Promise<{ a: Page; b: Page; code: string; contexts: BrowserContext[] }> {
-  const ctxA = await net.newContext();
-  const ctxB = await net.newContext();
+export async function pairPages(net: ClosedNetwork, opts?: { everything?: boolean }): Promise<{ a: Page; b: Page; code: string; contexts: BrowserContext[] }> {
+  const ctxA = await net.newContext(opts);
+  const ctxB = await net.newContext(opts);
   const a = await ctxA.newPage();
   const b = await ctxB.newPage();
   await a.goto(net.url);

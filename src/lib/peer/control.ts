@@ -20,7 +20,7 @@
 import { parseTrace, type TraceMessage } from './peer-trace';
 
 /** 2: adds `trace` (a version-1 tab would count every trace message as malformed). */
-export const CONTROL_VERSION = 2;
+export const CONTROL_VERSION = 3;
 /** Largest control message we accept, in characters. */
 export const MAX_CONTROL_MESSAGE = 16 * 1024;
 

@@ -1,14 +1,21 @@
 /**
  * The wire between two tabs: one WebRTC peer connection (simple-peer) with
  *
- *   - the frame channel, `{ ordered: false, maxRetransmits: 0 }`: one Ethernet
- *     frame per message, lost or reordered as the network pleases, so every
- *     recovery is our TCP's doing;
+ *   - the frame channel, negotiated out of band (id 1001),
+ *     `{ ordered: false, maxRetransmits: 0 }`: one Ethernet frame per message,
+ *     lost or reordered as the network pleases, so every recovery is our TCP's
+ *     doing;
  *   - the control channel, negotiated out of band (id 1000), reliable and
- *     ordered, for the messages in control.ts.
+ *     ordered, for the messages in control.ts;
+ *   - simple-peer's own in-band channel, which only tells us "connected".
  *
- * Frames move between this page and the stack worker over a MessagePort as
- * transferred ArrayBuffers (RTCPeerConnection does not exist in workers).
+ * RTCPeerConnection does not exist in workers, but a data channel can be
+ * transferred to one (Chromium, Safari): the frame channel is created and
+ * handed to the stack worker in the same task, so frames go between the worker
+ * and the network without touching this page's main thread, which is busy
+ * drawing the panels. Where the browser cannot transfer it, this page relays:
+ * frames move over the MessagePort as transferred ArrayBuffers. Both ends use
+ * the same negotiated channel either way, so the two kinds of tab pair fine.
  *
  * The unreliable channel still queues inside SCTP (up to 16 MiB in Chromium),
  * which would hide seconds of delay from our TCP. So the worker treats the
@@ -26,6 +33,7 @@ import { rtcConfiguration } from './ice-servers';
 /** Default cap on the frame channel's bufferedAmount before we tail-drop (bytes). */
 export const DEFAULT_MAX_BUFFERED = 64 * 1024;
 const CONTROL_CHANNEL_ID = 1000;
+const FRAME_CHANNEL_ID = 1001;
 /** Drop reports to the worker are batched this often (ms). */
 const DROP_REPORT_MS = 100;
 
@@ -81,6 +89,10 @@ export class PeerLink {
   private handed = 0;
   private drainedReported = 0;
   private drainTimer: ReturnType<typeof setTimeout> | undefined;
+  /** The frame channel when this page relays it; undefined once handed to the worker. */
+  private readonly frames: RTCDataChannel | undefined;
+  /** Whether the worker owns the frame channel (frames never pass through this page). */
+  readonly transferred: boolean;
 
   constructor(private readonly opts: PeerLinkOptions) {
     this.maxBuffered = opts.maxBuffered ?? DEFAULT_MAX_BUFFERED;
@@ -88,8 +100,8 @@ export class PeerLink {
       initiator: opts.initiator,
       trickle: true,
       config: rtcConfiguration({ iceServers: opts.iceServers, iceTransportPolicy: opts.iceTransportPolicy }),
-      channelName: 'wiretab-frames',
-      channelConfig: { ordered: false, maxRetransmits: 0 },
+      // simple-peer's own channel carries nothing: its opening is our "connected".
+      channelName: 'wiretab-ready',
     });
     // simple-peer swallows a constructor error from RTCPeerConnection (bad ICE settings) and
     // destroys itself later; fail here instead, loudly, before anything else is wired up.
@@ -107,19 +119,27 @@ export class PeerLink {
       else this.stats.badControl++;
     };
 
+    // The frame channel: to the worker if the browser can transfer it, else relayed here.
+    const frames = this.peer._pc.createDataChannel('wiretab-frames', { negotiated: true, id: FRAME_CHANNEL_ID, ordered: false, maxRetransmits: 0 });
+    this.transferred = transferToWorker(frames, opts.framePort);
+    this.frames = this.transferred ? undefined : frames;
+    if (this.frames) {
+      const ch = this.frames;
+      ch.binaryType = 'arraybuffer';
+      ch.bufferedAmountLowThreshold = this.maxBuffered / 2;
+      ch.onbufferedamountlow = () => this.reportDrained();
+      ch.onmessage = (e: MessageEvent) => {
+        if (e.data instanceof ArrayBuffer) this.fromPeer(e.data);
+      };
+      ch.onopen = () => {
+        this.handed = this.drainedReported = 0;
+        opts.framePort.postMessage({ type: 'carrier', up: true });
+      };
+    }
+
     this.peer.on('signal', (data) => opts.onSignal(data));
     this.peer.on('iceStateChange', (ice) => this.setStatus({ ice }));
-    this.peer.on('connect', () => {
-      this.handed = this.drainedReported = 0;
-      const ch = (this.peer as unknown as { _channel: RTCDataChannel | null })._channel;
-      if (ch) {
-        ch.bufferedAmountLowThreshold = this.maxBuffered / 2;
-        ch.addEventListener('bufferedamountlow', () => this.reportDrained());
-      }
-      this.setStatus({ frames: 'open' });
-      opts.framePort.postMessage({ type: 'carrier', up: true });
-    });
-    this.peer.on('data', (data) => this.fromPeer(data));
+    this.peer.on('connect', () => this.setStatus({ frames: 'open' }));
     this.peer.on('close', () => this.shutDown('the peer connection closed'));
     this.peer.on('error', (err) => this.shutDown(`WebRTC error: ${err.code ?? ''} ${err.message}`.trim()));
 
@@ -150,13 +170,14 @@ export class PeerLink {
 
   private fromWorker(data: unknown): void {
     if (!(data instanceof ArrayBuffer)) return;
-    if (this.closed || !this.peer.connected) {
+    const ch = this.frames;
+    if (this.closed || !ch || ch.readyState !== 'open') {
       this.pendingDown++;
       this.scheduleReport();
       return;
     }
     this.handed += data.byteLength;
-    const buffered = this.peer.bufferSize;
+    const buffered = ch.bufferedAmount;
     this.stats.buffered = buffered;
     if (buffered > this.maxBuffered + 2048) {
       // Only if the worker's ring accounting and the channel disagree (a frame in flight on the port).
@@ -165,7 +186,7 @@ export class PeerLink {
       this.scheduleReport();
     } else {
       try {
-        this.peer.send(new Uint8Array(data));
+        ch.send(data);
         this.stats.framesOut++;
         this.stats.bytesOut += data.byteLength;
       } catch {
@@ -180,7 +201,7 @@ export class PeerLink {
   private reportDrained(): void {
     if (this.closed) return;
     // Dropped frames count as drained too: they left the ring.
-    const total = Math.min(this.handed, this.handed - this.peer.bufferSize);
+    const total = Math.min(this.handed, this.handed - (this.frames?.bufferedAmount ?? 0));
     if (total > this.drainedReported) {
       this.drainedReported = total;
       this.opts.framePort.postMessage({ type: 'drained', bytes: total });
@@ -197,11 +218,9 @@ export class PeerLink {
     }, 1);
   }
 
-  private fromPeer(data: Uint8Array): void {
+  private fromPeer(buf: ArrayBuffer): void {
     this.stats.framesIn++;
-    this.stats.bytesIn += data.length;
-    // A message's bytes normally own their buffer; if not, copy so the transfer moves only this frame.
-    const buf = data.byteOffset === 0 && data.byteLength === data.buffer.byteLength ? (data.buffer as ArrayBuffer) : data.slice().buffer;
+    this.stats.bytesIn += buf.byteLength;
     this.opts.framePort.postMessage(buf, [buf]);
   }
 
@@ -226,10 +245,25 @@ export class PeerLink {
     if (this.closed) return;
     this.closed = true;
     this.opts.framePort.postMessage({ type: 'carrier', up: false });
+    if (this.frames) this.frames.onopen = this.frames.onmessage = this.frames.onbufferedamountlow = null;
     // The port stays ours until the next link takes it: frames the worker sends meanwhile are counted as lost.
     this.setStatus({ frames: 'closed', control: 'closed' });
     this.peer.removeAllListeners();
     this.peer.destroy();
     this.opts.onClosed?.(reason);
+  }
+}
+
+/**
+ * Hands the data channel to the worker behind `port`, in the task that created
+ * it (a channel can only be transferred before it is used). False where the
+ * browser cannot transfer data channels; the channel is then still ours.
+ */
+function transferToWorker(ch: RTCDataChannel, port: MessagePort): boolean {
+  try {
+    port.postMessage({ type: 'channel', channel: ch }, [ch as unknown as Transferable]);
+    return true;
+  } catch {
+    return false;
   }
 }

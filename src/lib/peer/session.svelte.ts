@@ -28,6 +28,7 @@ import type { ConditionerSettings, FateCounters } from '../../../worker/link/con
 import type { ErrorCode, HostNumber, JoinedMessage, JsonObject, PeerLeftReason } from '../../../signaling/protocol';
 import { formatRoomCode } from '../../../signaling/protocol';
 import { LabState } from '../../panels/lab/lab.svelte';
+import { stack } from '../stack/client';
 import { SignalingClient, signalingUrl, type SignalingStatus } from './signaling-client';
 import { PeerLink, type PeerLinkStats, type PeerLinkStatus } from './peer-link';
 import { CONTROL_VERSION, ClockEstimator, type ControlMessage, type HelloMessage } from './control';
@@ -317,8 +318,16 @@ export class PairSession {
     if (this.peerLink) {
       this.send({ t: 'ping', id: ++this.pingId, sent: wallNow() });
       this.stats = { ...this.peerLink.stats };
+      // The worker owns the frame channel (frames never pass this page): its NIC counts them.
+      if (this.peerLink.transferred && this.lab.status === 'ready') void this.readWorkerLinkStats(this.peerLink);
       this.sendLink();
     }
+  }
+
+  private async readWorkerLinkStats(link: PeerLink): Promise<void> {
+    const w = await stack().linkStats();
+    if (!w || this.peerLink !== link) return;
+    this.stats = { ...link.stats, framesOut: w.framesOut, framesIn: w.framesIn, bytesOut: w.bytesOut, bytesIn: w.bytesIn, busyDrops: w.busyDrops, downDrops: w.downDrops };
   }
 
   private sendLink(): void {
