@@ -299,14 +299,21 @@ describe('worker API (pair mode)', () => {
   });
 });
 
+/** Both tabs started as a pair, each frame channel open (carrier up), 50 ms later. */
+function pairedUp() {
+  const setup = pairSetup();
+  const { wall, a, b, sides, port } = setup;
+  a.startPair({ seed: 1, role: 1 }, port);
+  b.startPair({ seed: 2, role: 2 }, port);
+  sides[0]!.onMessage!({ type: 'carrier', up: true });
+  sides[1]!.onMessage!({ type: 'carrier', up: true });
+  wall.advance(50);
+  return setup;
+}
+
 describe('worker API: stopping a bulk transfer', () => {
   it('cancelBulk resets the connection and resolves the run as cancelled, with the bytes sent so far', async () => {
-    const { wall, a, b, sides, port } = pairSetup();
-    a.startPair({ seed: 1, role: 1 }, port);
-    b.startPair({ seed: 2, role: 2 }, port);
-    sides[0]!.onMessage!({ type: 'carrier', up: true });
-    sides[1]!.onMessage!({ type: 'carrier', up: true });
-    wall.advance(50);
+    const { wall, a, sides } = pairedUp();
     const run = a.bulk('alice', '10.0.0.2', 9, 100 * 1024 * 1024, 'discard', () => {});
     wall.advance(300);
     a.cancelBulk('alice');
@@ -323,12 +330,7 @@ describe('worker API: stopping a bulk transfer', () => {
 
 describe('worker API (pair mode): the transmit ring', () => {
   it('hands the page at most 64 KiB not yet drained; the rest waits in the NIC queue until drain reports come', async () => {
-    const { wall, a, b, sides, port } = pairSetup();
-    a.startPair({ seed: 1, role: 1 }, port);
-    b.startPair({ seed: 2, role: 2 }, port);
-    sides[0]!.onMessage!({ type: 'carrier', up: true });
-    sides[1]!.onMessage!({ type: 'carrier', up: true });
-    wall.advance(50);
+    const { wall, a, sides } = pairedUp();
     const ping = a.ping('alice', '10.0.0.2', 1, () => {});
     wall.advance(1000);
     await ping; // ARP resolved both ways
