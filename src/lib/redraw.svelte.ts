@@ -2,9 +2,11 @@
  * When a panel redraws. Trace batches arrive many times a second (and under
  * load several can queue up between two frames of the screen). A panel's model
  * takes each batch at once, which is cheap bookkeeping; its DOM is what costs,
- * so it is redrawn at most once per animation frame, and not at all while
- * nobody can see it (a view that is not shown, a panel scrolled away): it
- * catches up the moment it comes back into view.
+ * so it is redrawn at most once per animation frame, and only a few times a
+ * second while nobody can see it (a view that is not shown, a panel scrolled
+ * away; OFFSCREEN_MS): it catches up the moment it comes back into view, and
+ * its DOM is never far behind for whoever reads it without looking (a screen
+ * reader, find-in-page, a test).
  *
  *   model changed (a batch)     -> redraw.mark()   one bump at the next frame, if visible
  *   the reader did something    -> redraw.now()    bump at once (a click must answer in this frame)
@@ -17,12 +19,16 @@
 
 import { untrack } from 'svelte';
 
+/** While off screen, new data redraws a panel at most this often (ms). */
+export const OFFSCREEN_MS = 250;
+
 export class Redraw {
   /** Read this in components and deriveds: it changes when the panel should draw again. */
   version = $state(0);
   private dirty = false;
   private visible = true;
   private frame: number | undefined;
+  private offscreen: ReturnType<typeof setTimeout> | undefined;
   private lastDraw = Number.NEGATIVE_INFINITY;
 
   constructor(
@@ -37,12 +43,18 @@ export class Redraw {
   /** The model changed: draw at the next animation frame (or when the panel comes into view). */
   mark(): void {
     this.dirty = true;
-    if (!this.visible || this.frame !== undefined) return;
     if (typeof requestAnimationFrame !== 'function') {
       this.now();
       return;
     }
-    this.frame = requestAnimationFrame((t) => this.onFrame(t));
+    if (!this.visible) {
+      this.offscreen ??= setTimeout(() => {
+        this.offscreen = undefined;
+        if (this.dirty && !this.visible) this.now();
+      }, OFFSCREEN_MS);
+      return;
+    }
+    this.frame ??= requestAnimationFrame((t) => this.onFrame(t));
   }
 
   private onFrame(t: number): void {
@@ -76,6 +88,7 @@ export class Redraw {
 
   dispose(): void {
     if (this.frame !== undefined && typeof cancelAnimationFrame === 'function') cancelAnimationFrame(this.frame);
-    this.frame = undefined;
+    if (this.offscreen !== undefined) clearTimeout(this.offscreen);
+    this.frame = this.offscreen = undefined;
   }
 }

@@ -127,9 +127,9 @@ describe.skipIf(!hasChromium)('ladder, state machine and windows in Chromium', (
       expect(await killed.getAttribute('data-label')).toMatch(/^SYN, ACK seq=0 ack=1 /);
       expect(await killed.locator('path.x').count()).toBe(1);
       expect(await killed.locator('polygon.tip').count()).toBe(0);
-      // A SYN+ACK sent again arrives: an arrowhead, no X.
+      // A SYN+ACK sent again arrives: an arrowhead, no X (the ladder redraws at most ~30 times a second: wait for it).
       const synAck = page.locator('.flow-ladder g.arrow[data-proto=tcp][data-fate=arrived][data-label^="SYN, ACK seq=0 ack=1"]').first();
-      expect(await synAck.locator('polygon.tip').count()).toBe(1);
+      await expect.poll(() => synAck.locator('polygon.tip').count()).toBe(1);
       expect(await synAck.locator('path.x').count()).toBe(0);
 
       // Clicking an arrow selects that frame: it is highlighted and described below the diagram.

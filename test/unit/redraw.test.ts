@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { Redraw } from '../../src/lib/redraw.svelte';
+import { OFFSCREEN_MS, Redraw } from '../../src/lib/redraw.svelte';
 
 describe('Redraw', () => {
   let frames: ((t: number) => void)[] = [];
@@ -29,14 +29,22 @@ describe('Redraw', () => {
     expect(r.version).toBe(1); // nothing new: no redraw
   });
 
-  it('does not redraw while hidden, and catches up at once when shown again', () => {
-    const r = new Redraw();
-    r.setVisible(false);
-    r.mark();
-    frame();
-    expect(r.version).toBe(0);
-    r.setVisible(true);
-    expect(r.version).toBe(1);
+  it('while hidden redraws only every OFFSCREEN_MS, and catches up at once when shown again', () => {
+    vi.useFakeTimers();
+    try {
+      const r = new Redraw();
+      r.setVisible(false);
+      r.mark();
+      frame();
+      expect(r.version).toBe(0);
+      vi.advanceTimersByTime(OFFSCREEN_MS);
+      expect(r.version).toBe(1);
+      r.mark();
+      r.setVisible(true);
+      expect(r.version).toBe(2);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   it('keeps a minimum interval between data redraws, but answers the reader at once', () => {
