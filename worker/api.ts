@@ -24,7 +24,7 @@ import type { ConditionerSettings, FateCounters, FrameAction, FrameFilter, InFli
 
 /**
  * `since`: when the batch's oldest event was emitted, in ms on the shared wall
- * clock (performance.timeOrigin + performance.now(), the same in the worker and
+ * clock (the injected `sharedNow`: the high-resolution wall clock, the same in the worker and
  * the page), so the page can measure how far behind the stack its display runs.
  */
 export type TraceBatchListener = (batch: TraceEvent[], since: number) => void;
@@ -127,7 +127,7 @@ export interface WiretabApi {
 export interface ApiIo {
   wall: WallClock;
   epochMs: () => number;
-  /** Now on the clock shared with the page (performance.timeOrigin + performance.now()), for the display-lag stamp. */
+  /** Now on the clock shared with the page (worker/main.ts supplies it), for the display-lag stamp. */
   sharedNow?: () => number;
   /** Calls `flush` soon (once per animation frame or so): trace output is batched. */
   schedulerFlush: (flush: () => void) => void;

@@ -18,7 +18,7 @@ export interface WallClock {
   setTimer(fn: () => void, ms: number): unknown;
   cancelTimer(handle: unknown): void;
   /**
-   * Where now() = 0 falls on the Unix epoch, ms (performance.timeOrigin in a
+   * Where now() = 0 falls on the Unix epoch, ms (the time origin worker/main.ts passes in a
    * browser). Only used to report the anchor in DriverState on a clock another
    * context (the page, the peer tab) can compare with; 0 when not given.
    */
