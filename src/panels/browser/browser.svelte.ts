@@ -158,7 +158,8 @@ export class BrowserState {
         this.page = undefined;
         return;
       }
-      this.address = r.url;
+      // A redirect shows where it led, unless the reader has typed over the address meanwhile (as browsers do).
+      if (this.address === url) this.address = r.url;
       const type = r.headers.find(([k]) => k.toLowerCase() === 'content-type')?.[1] ?? '';
       const text = new TextDecoder().decode(r.body);
       let srcdoc: string;
