@@ -16,8 +16,10 @@
  * machine's cores; between two computers each tab has its own. Prints both
  * and the ratios. Numbers, not pass/fail.
  */
-import { canNetns, netnsMissing, openClosedNetwork, pairPages } from '../test/helpers/closed-network';
+import { canNetns, netnsMissing, openClosedNetwork, pairPages, type ClosedNetwork } from '../test/helpers/closed-network';
 import type { Page } from 'playwright-core';
+import { availableParallelism } from 'node:os';
+import { cpuByRole, describeCpu, sampleThreads, type Role } from './cpu';
 
 const SECONDS = 5;
 const FRAME = 1500;
@@ -93,7 +95,7 @@ async function rawThroughput(a: Page, b: Page): Promise<{ bps: number; sent: num
  * Our TCP through the app: the bulk panel sends 10 MB to bob's discard
  * service, again and again until at least SECONDS of transfers are summed.
  */
-async function tcpGoodput(a: Page): Promise<{ bps: number; ms: number; retransmits: number }> {
+async function tcpGoodput(net: ClosedNetwork, a: Page): Promise<{ bps: number; ms: number; retransmits: number; bytes: number; cpu: Map<Role, number>; wallS: number }> {
   // The default layout shows one view at a time: the bulk test lives in the Sockets view.
   const sockets = a.getByRole('tab', { name: 'Sockets', exact: true });
   if (await sockets.count()) await sockets.first().click();
@@ -103,6 +105,8 @@ async function tcpGoodput(a: Page): Promise<{ bps: number; ms: number; retransmi
   let bytes = 0;
   let ms = 0;
   let retransmits = 0;
+  const t0 = sampleThreads(net.ns);
+  const wall0 = performance.now();
   for (let run = 1; ms < SECONDS * 1000 && run <= 50; run++) {
     await panel.locator('button[type=submit]').click();
     const r = panel.locator(`.bulk-result[data-run="${run}"]`);
@@ -112,20 +116,41 @@ async function tcpGoodput(a: Page): Promise<{ bps: number; ms: number; retransmi
     ms += Number(await r.getAttribute('data-elapsed-ms'));
     retransmits += Number(await r.getAttribute('data-retransmits'));
   }
-  return { bps: (bytes * 8 * 1000) / ms, ms, retransmits };
+  const cpu = cpuByRole(t0, sampleThreads(net.ns));
+  return { bps: (bytes * 8 * 1000) / ms, ms, retransmits, bytes, cpu, wallS: (performance.now() - wall0) / 1000 };
 }
 
+/** CPU seconds per megabyte delivered, all roles together. */
+const cpuPerMB = (cpu: Map<Role, number>, bytes: number) => ([...cpu.values()].reduce((a, b) => a + b, 0) / bytes) * 1e6;
+/** The per-message cost of Chromium's own path (everything but our page's and worker's JavaScript). */
+const INFRA: Role[] = ['network service', 'WebRTC (SCTP, DTLS)', 'renderer IO'];
+
+// PIN=1: each page in its own Chromium pinned to its own core, like two one-core computers (needs 2 cores).
+const pin = process.env.PIN === '1' && availableParallelism() >= 2 ? (['0', '1'] as [string, string]) : undefined;
+const cores = pin ? 2 : availableParallelism();
 const net = await openClosedNetwork();
 try {
-  const { a, b, contexts } = await pairPages(net, { everything: false });
+  console.log(pin ? 'two Chromiums, each pinned to one core (PIN=1)' : `one Chromium, both pages sharing ${cores} cores (PIN=1: one core each)`);
+  const { a, b, contexts } = await pairPages(net, { everything: false, cpus: pin });
+  const r0 = sampleThreads(net.ns);
   const raw = await rawThroughput(a, b);
+  const rawCpu = cpuByRole(r0, sampleThreads(net.ns));
+  const rawS = SECONDS + 0.5;
   console.log(`raw unreliable channel: ${(raw.bps / 1e6).toFixed(1)} Mbit/s (${raw.received} of ${raw.sent} bytes arrived, ${(100 - (raw.received / raw.sent) * 100).toFixed(2)}% lost)`);
-  const tcp = await tcpGoodput(a);
+  console.log(`  CPU: ${describeCpu(rawCpu, rawS)}; ${cpuPerMB(rawCpu, raw.received).toFixed(3)} CPU s per MB`);
+  const tcp = await tcpGoodput(net, a);
   console.log(`our TCP, default layout (bulk to discard): ${(tcp.bps / 1e6).toFixed(1)} Mbit/s over ${(tcp.ms / 1000).toFixed(1)} s, ${tcp.retransmits} retransmissions; ratio TCP/raw ${(tcp.bps / raw.bps).toFixed(2)}`);
+  console.log(`  CPU: ${describeCpu(tcp.cpu, tcp.wallS)}; ${cpuPerMB(tcp.cpu, tcp.bytes).toFixed(3)} CPU s per MB`);
+  // The ceiling: Chromium's own cost per message, measured on the raw run, for the messages a TCP needs:
+  // one per 1448-byte segment and one ACK per two segments (RFC 5681 4.2), with nothing for our stack or UI.
+  const infraPerMsg = INFRA.reduce((n, r) => n + rawCpu.get(r)!, 0) / (raw.received / FRAME);
+  const ceiling = (cores / (infraPerMsg * 1.5)) * 1448 * 8;
+  console.log(`  Chromium's path alone costs ${(infraPerMsg * 1e6).toFixed(0)} µs of CPU per message (raw run): on ${cores} cores no TCP that ACKs every second segment can pass ~${(ceiling / 1e6).toFixed(0)} Mbit/s here (${(ceiling / raw.bps).toFixed(2)} of raw) before any stack or UI work`);
   for (const c of contexts) await c.close();
-  const all = await pairPages(net, { everything: true });
-  const tcpAll = await tcpGoodput(all.a);
+  const all = await pairPages(net, { everything: true, cpus: pin });
+  const tcpAll = await tcpGoodput(net, all.a);
   console.log(`our TCP, every panel on one page:          ${(tcpAll.bps / 1e6).toFixed(1)} Mbit/s over ${(tcpAll.ms / 1000).toFixed(1)} s, ${tcpAll.retransmits} retransmissions; ratio TCP/raw ${(tcpAll.bps / raw.bps).toFixed(2)}`);
+  console.log(`  CPU: ${describeCpu(tcpAll.cpu, tcpAll.wallS)}; ${cpuPerMB(tcpAll.cpu, tcpAll.bytes).toFixed(3)} CPU s per MB`);
   for (const c of all.contexts) await c.close();
 } finally {
   await net.close();

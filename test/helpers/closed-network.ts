@@ -42,16 +42,17 @@ export interface ClosedNetwork {
   /**
    * A fresh browser context (a separate "computer") with camera/microphone granted.
    * `everything`: start in the "Everything" layout (every panel on one page), as the e2e tests want; else the app's default.
+   * `cpus`: the context lives in its own Chromium pinned to these CPUs (taskset list, e.g. "1"), like a separate computer.
    */
-  newContext(opts?: { everything?: boolean }): Promise<BrowserContext>;
+  newContext(opts?: { everything?: boolean; cpus?: string }): Promise<BrowserContext>;
 }
 
 /** Creates the namespace, starts the server and Chromium in it. `close()` removes it all. */
 export async function openClosedNetwork(dist = buildApp()): Promise<ClosedNetwork & { close(): Promise<void> }> {
   const ns = createNetns('wiretab-e2e');
-  const state = {} as { url: string; browser?: Browser; server?: ChildProcess };
+  const state: { url: string; browser?: Browser; server?: ChildProcess; extra: Browser[] } = { url: '', extra: [] };
   const close = async () => {
-    await state.browser?.close().catch(() => {});
+    for (const b of state.extra) await b.close().catch(() => {});
     if (state.server && state.server.exitCode === null) {
       state.server.kill('SIGTERM');
       await new Promise((r) => setTimeout(r, 200));
@@ -59,6 +60,30 @@ export async function openClosedNetwork(dist = buildApp()): Promise<ClosedNetwor
     }
     // Anything still running in the namespace dies with it.
     removeNetns(ns);
+  };
+  // Chromium inside the namespace: a wrapper execs it there (optionally pinned to some CPUs); playwright's pipes pass through.
+  const launch = async (cpus?: string): Promise<Browser> => {
+    const wrapper = join(tmpdir(), `${ns}-chromium${cpus ? `-cpu${cpus.replace(/\W/g, '_')}` : ''}.sh`);
+    const pin = cpus ? `taskset -c ${cpus} ` : '';
+    writeFileSync(wrapper, `#!/bin/sh\nexec ${pin}ip netns exec ${ns} ${CHROMIUM} "$@"\n`);
+    chmodSync(wrapper, 0o755);
+    const browser = await chromium.launch({
+      executablePath: wrapper,
+      args: [
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-quic',
+        '--no-first-run',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+        '--allow-loopback-in-peer-connection',
+        '--use-fake-ui-for-media-stream',
+        '--use-fake-device-for-media-stream',
+      ],
+    });
+    state.extra.push(browser);
+    return browser;
   };
   try {
     state.server = spawn('ip', ['netns', 'exec', ns, process.execPath, '--import', 'tsx', 'test/e2e/serve-app.ts', dist], { stdio: ['ignore', 'pipe', 'pipe'] });
@@ -80,37 +105,23 @@ export async function openClosedNetwork(dist = buildApp()): Promise<ClosedNetwor
       state.server!.once('exit', (code) => reject(new Error(`server exited (${code}): ${logs.join('')}`)));
     });
     state.url = `http://127.0.0.1:${port}/`;
-    // Chromium inside the namespace: a wrapper execs it there; playwright's pipes pass through.
     mkdirSync(ARTIFACTS, { recursive: true });
-    const wrapper = join(tmpdir(), `${ns}-chromium.sh`);
-    writeFileSync(wrapper, `#!/bin/sh\nexec ip netns exec ${ns} ${CHROMIUM} "$@"\n`);
-    chmodSync(wrapper, 0o755);
-    state.browser = await chromium.launch({
-      executablePath: wrapper,
-      args: [
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-        '--allow-loopback-in-peer-connection',
-        '--use-fake-ui-for-media-stream',
-        '--use-fake-device-for-media-stream',
-      ],
-    });
+    state.browser = await launch();
   } catch (err) {
     await close();
     throw err;
   }
   const browser = state.browser;
+  const pinned = new Map<string, Browser>();
   return {
     ns,
     url: state.url,
     browser,
-    async newContext({ everything = true } = {}) {
-      const context = await browser.newContext({ viewport: { width: 1366, height: 900 } });
+    async newContext({ everything = true, cpus }: { everything?: boolean; cpus?: string } = {}) {
+      let host = browser;
+      if (cpus) host = pinned.get(cpus) ?? (await launch(cpus));
+      if (cpus) pinned.set(cpus, host);
+      const context = await host.newContext({ viewport: { width: 1366, height: 900 } });
       await context.grantPermissions(['camera', 'microphone'], { origin: state.url.replace(/\/$/, '') });
       // Every panel on one page (the "Everything" layout, as if chosen earlier): the tests use several views at once.
       if (everything) await context.addInitScript(() => localStorage.setItem('wiretab.layout', JSON.stringify({ mode: 'all', left: 'link', right: 'packets' })));
@@ -124,9 +135,9 @@ export async function openClosedNetwork(dist = buildApp()): Promise<ClosedNetwor
  * Pairs two pages through the app's UI: A creates a room, B joins by typing
  * the code. Resolves when both show the other as connected.
  */
-export async function pairPages(net: ClosedNetwork, opts?: { everything?: boolean }): Promise<{ a: Page; b: Page; code: string; contexts: BrowserContext[] }> {
-  const ctxA = await net.newContext(opts);
-  const ctxB = await net.newContext(opts);
+export async function pairPages(net: ClosedNetwork, opts?: { everything?: boolean; cpus?: [string, string] }): Promise<{ a: Page; b: Page; code: string; contexts: BrowserContext[] }> {
+  const ctxA = await net.newContext({ everything: opts?.everything, cpus: opts?.cpus?.[0] });
+  const ctxB = await net.newContext({ everything: opts?.everything, cpus: opts?.cpus?.[1] });
   const a = await ctxA.newPage();
   const b = await ctxB.newPage();
   await a.goto(net.url);

@@ -349,3 +349,41 @@ describe('worker API (pair mode): the transmit ring', () => {
     expect(await run).toMatchObject({ ok: true, sent: 1024 * 1024 });
   });
 });
+
+describe('worker API (pair mode): trace batches under load', () => {
+  it("drops a connection's older variables when only timers were traced since, and keeps the last snapshot true", async () => {
+    const { wall, a, b, flushAll } = pairedUp();
+    const batches: TraceEvent[][] = [];
+    b.onTrace((batch) => batches.push(batch));
+    const run = a.bulk('alice', '10.0.0.2', 9, 256 * 1024, 'discard', () => {});
+    for (let i = 0; i < 200; i++) {
+      wall.advance(10);
+      flushAll();
+    }
+    expect(await run).toMatchObject({ ok: true, sent: 256 * 1024 });
+    let vars = 0;
+    let rx = 0;
+    let last: Extract<TraceEvent, { what: 'vars' }> | undefined;
+    for (const batch of batches) {
+      for (let i = 0; i < batch.length; i++) {
+        const e = batch[i]!;
+        if (e.type === 'frame' && e.dir === 'rx') rx++;
+        if (e.type !== 'tcp' || e.what !== 'vars') continue;
+        vars++;
+        last = e;
+        // Looking back past timers only, the previous event is never this connection's older snapshot.
+        let j = i - 1;
+        while (j >= 0 && batch[j]!.type === 'timer') j--;
+        const before = batch[j];
+        if (before?.type === 'tcp' && before.what === 'vars') expect(before.conn === e.conn && before.host === e.host).toBe(false);
+      }
+    }
+    expect(rx).toBeGreaterThan(180); // 256 KiB in 1448-byte segments, and the handshake
+    // Without superseding, bob traced two snapshots per segment (processed, then read); now about 1.5.
+    expect(vars).toBeLessThan(rx * 1.6);
+    // The newest snapshot is still the truth: everything received, everything read.
+    expect(last).toBeDefined();
+    expect((last!.rcvNxt - last!.irs - 1) >>> 0).toBeGreaterThanOrEqual(256 * 1024);
+    expect(last!.unread).toBe(0);
+  });
+});

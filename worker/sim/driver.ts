@@ -56,6 +56,8 @@ export class RealtimeDriver {
   private wallAnchor = 0;
   private stackAnchor = 0;
   private handle: unknown = undefined;
+  /** The stack time the armed wall timer is for. */
+  private armedFor: Time | undefined;
   private pumping = false;
   /** Called after every batch of events, e.g. to flush trace batches. */
   onAfterRun: (() => void) | undefined;
@@ -123,6 +125,7 @@ export class RealtimeDriver {
     if (this._mode === 'running') this.pump();
     this._speed = clamped;
     this.anchor();
+    this.cancelWallTimer(); // armed at the old speed
     if (this._mode === 'running') this.pump();
   }
 
@@ -169,13 +172,21 @@ export class RealtimeDriver {
   private pump(dueAt?: Time): void {
     if (this.pumping) return; // an event that injects input is handled by the outer pump
     this.catchUp(dueAt);
+    const next = this._mode === 'running' ? this.scheduler.nextAt() : undefined;
+    if (next === undefined) {
+      this.cancelWallTimer();
+      return;
+    }
+    // A wall timer already armed for this instant or an earlier one stays. Input arrives with every
+    // frame from the link and each one pumps; re-arming each time cost more than the early wake-up it
+    // saves (that wake-up only pumps and arms again, for the real next event).
+    if (this.handle !== undefined && this.armedFor !== undefined && this.armedFor <= next) return;
     this.cancelWallTimer();
-    if (this._mode !== 'running') return;
-    const next = this.scheduler.nextAt();
-    if (next === undefined) return;
     const delay = Math.max(0, (next - this.scheduler.now) / this._speed);
+    this.armedFor = next;
     this.handle = this.wall.setTimer(() => {
       this.handle = undefined;
+      this.armedFor = undefined;
       this.pump(next);
     }, delay);
   }
@@ -185,5 +196,6 @@ export class RealtimeDriver {
       this.wall.cancelTimer(this.handle);
       this.handle = undefined;
     }
+    this.armedFor = undefined;
   }
 }

@@ -281,6 +281,29 @@ describe('RealtimeDriver', () => {
     expect(log.at(-1)).toBe('b@30 wall 1030');
   });
 
+  it('keeps its host timer across input that leaves the next event where it was or later (one frame per input, no re-arming)', () => {
+    const { scheduler, wall, driver, log, note } = setup();
+    let rto = scheduler.at(200, note('rto'));
+    driver.run();
+    expect(wall.armed.length).toBe(1);
+    // 100 frames arrive, each restarting the RTO further out: the host timer armed for 200 stays.
+    for (let i = 1; i <= 100; i++) {
+      wall.advance(1);
+      driver.inject(() => {
+        rto.cancel();
+        rto = scheduler.at(scheduler.now + 200, note('rto'));
+      });
+    }
+    expect(wall.armed.length).toBe(1);
+    // It wakes early (at 200), runs nothing, and arms for the real deadline (300); the RTO fires on time.
+    wall.advance(100);
+    expect(log).toEqual([]);
+    expect(wall.pendingDue()).toEqual([1300]);
+    wall.advance(100);
+    expect(log).toEqual(['rto@300 wall 1300']);
+    expect(wall.armed.length).toBe(2);
+  });
+
   it('runs events that are overdue as soon as it runs, in order', () => {
     const { scheduler, wall, driver, log, note } = setup();
     scheduler.at(1, note('a'));
