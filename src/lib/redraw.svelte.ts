@@ -3,21 +3,25 @@
  * load several can queue up between two frames of the screen). A panel's model
  * takes each batch at once, which is cheap bookkeeping; its DOM is what costs,
  * so it is redrawn at most once per animation frame, and only a few times a
- * second while nobody can see it (a view that is not shown, a panel scrolled
- * away; OFFSCREEN_MS): it catches up the moment it comes back into view, and
- * its DOM is never far behind for whoever reads it without looking (a screen
- * reader, find-in-page, a test).
+ * second while scrolled away (OFFSCREEN_MS), so its DOM is never far behind for
+ * whoever reads it without looking (a screen reader, find-in-page, a test). In
+ * a view that is not shown at all nobody can read it, and it is not redrawn
+ * (its model may even put work off: see LadderState). Either way it catches up
+ * the moment it comes back into view.
  *
  *   model changed (a batch)     -> redraw.mark()   one bump at the next frame, if visible
  *   the reader did something    -> redraw.now()    bump at once (a click must answer in this frame)
  *   component                   -> reads redraw.version; {@attach onScreen((v) => redraw.setVisible(v))}
+ *                                  or {@attach visibility((v) => redraw.setVisibility(v))}: a panel in a view
+ *                                  that is not shown at all is not redrawn until it is (onShow runs first)
  *
- * The page (which also relays the peer's frames in a pairing) then spends its
- * time on what is on the screen, once per frame, however fast frames fly.
+ * The page then spends its time on what is on the screen, once per frame,
+ * however fast frames fly.
  * Without requestAnimationFrame (unit tests in Node) every mark bumps at once.
  */
 
 import { untrack } from 'svelte';
+import type { Visibility } from './on-screen';
 
 /** While off screen, new data redraws a panel at most this often (ms). */
 export const OFFSCREEN_MS = 250;
@@ -27,6 +31,7 @@ export class Redraw {
   version = $state(0);
   private dirty = false;
   private visible = true;
+  private hidden = false;
   private frame: number | undefined;
   private offscreen: ReturnType<typeof setTimeout> | undefined;
   private lastDraw = Number.NEGATIVE_INFINITY;
@@ -47,10 +52,11 @@ export class Redraw {
       this.now();
       return;
     }
+    if (this.hidden) return; // drawn when it is shown (setVisibility)
     if (!this.visible) {
       this.offscreen ??= setTimeout(() => {
         this.offscreen = undefined;
-        if (this.dirty && !this.visible) this.now();
+        if (this.dirty && !this.visible && !this.hidden) this.now();
       }, OFFSCREEN_MS);
       return;
     }
@@ -78,12 +84,33 @@ export class Redraw {
 
   /** Whether the panel is on screen; coming into view draws what was missed. */
   setVisible(visible: boolean): void {
-    this.visible = visible;
-    if (visible && this.dirty) this.now();
+    this.setVisibility(visible ? 'shown' : 'offscreen');
   }
+
+  /**
+   * Shown, scrolled away (redrawn every OFFSCREEN_MS) or hidden in a view that is
+   * not shown (not redrawn at all until it is). `onShow` runs first when a
+   * hidden panel becomes visible or scrolled-away again, so its model can catch up.
+   */
+  setVisibility(v: Visibility): void {
+    const wasHidden = this.hidden;
+    this.visible = v === 'shown';
+    this.hidden = v === 'hidden';
+    if (wasHidden && !this.hidden) this.onShow?.();
+    if (this.visible && this.dirty) this.now();
+    else if (wasHidden && !this.hidden && this.dirty) this.mark();
+  }
+
+  /** Called when the panel stops being hidden (see setVisibility). */
+  onShow: (() => void) | undefined;
 
   get isVisible(): boolean {
     return this.visible;
+  }
+
+  /** In a view that is not shown: nobody can read the panel, so its model may defer work. */
+  get isHidden(): boolean {
+    return this.hidden;
   }
 
   dispose(): void {

@@ -47,6 +47,34 @@ describe('Redraw', () => {
     }
   });
 
+  it('in a view that is not shown never redraws; opened, it lets the model catch up first, then draws', () => {
+    vi.useFakeTimers();
+    try {
+      const r = new Redraw();
+      const shown: number[] = [];
+      r.onShow = () => shown.push(r.version);
+      r.setVisibility('hidden');
+      expect(r.isHidden).toBe(true);
+      r.mark();
+      frame();
+      vi.advanceTimersByTime(OFFSCREEN_MS * 10);
+      expect(r.version).toBe(0);
+      // Opened but scrolled away: onShow at once, the redraw at the next off-screen tick.
+      r.setVisibility('offscreen');
+      expect(shown).toEqual([0]);
+      vi.advanceTimersByTime(OFFSCREEN_MS);
+      expect(r.version).toBe(1);
+      // Hidden again, then shown: onShow, and the redraw in the same call.
+      r.setVisibility('hidden');
+      r.mark();
+      r.setVisibility('shown');
+      expect(shown).toEqual([0, 1]);
+      expect(r.version).toBe(2);
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
   it('keeps a minimum interval between data redraws, but answers the reader at once', () => {
     const r = new Redraw(33);
     r.mark();

@@ -248,6 +248,8 @@ export const en = {
   'ladder.peerTimes': '{peer}’s times ±{error} ms',
   'ladder.peerTimesTip': 'In a pairing each tab traces only its own host. {peer}’s tab sends a summary of its frames, states and timers, and they are placed on this timeline with the clock offset measured over the control channel: their times (marked ≈) may be off by this much.',
   'ladder.peerWaiting': '{peer}’s events wait for a clock estimate',
+  'ladder.leftOut': 'Not drawn while this view was closed: {count} events',
+  'ladder.leftOutTip': 'While the view is closed the diagram keeps only the newest events (and every state change, SYN and long timer from before them), so a busy transfer costs the page nothing it cannot show. The packet list has every frame.',
   'ladder.peerSkipped': '{peer}’s events skipped: {count}',
   'ladder.peerSkippedTip': 'Under heavy traffic {peer}’s tab sends at most {rate} events a second, so that the control channel and this page keep up; the rest are not drawn here (their arrows lack the far end). Malformed or impossible reports are counted here too.',
 

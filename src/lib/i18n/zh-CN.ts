@@ -246,6 +246,8 @@ export const zhCN: Messages = {
   'ladder.peerTimes': '{peer} 的时间 ±{error} ms',
   'ladder.peerTimesTip': '配对时每个标签页只跟踪自己的主机。{peer} 的标签页会发来它的帧、状态和计时器摘要，再按控制通道测得的时钟偏差放到这条时间线上：这些时间（标有 ≈）可能有这么大的误差。',
   'ladder.peerWaiting': '{peer} 的事件正在等待时钟估计',
+  'ladder.leftOut': '此视图关闭期间未画出的事件：{count}',
+  'ladder.leftOutTip': '视图关闭时，图中只保留最新的事件（以及更早的每次状态变化、SYN 和长计时器），这样大流量传输不会让页面去做看不到的工作。数据包列表里仍有每一帧。',
   'ladder.peerSkipped': '未画出的 {peer} 事件：{count}',
   'ladder.peerSkippedTip': '流量很大时，{peer} 的标签页每秒最多发送 {rate} 个事件，以免控制通道和本页跟不上；其余事件不会画在这里（相应的箭头缺少另一端）。格式错误或不可能成立的报告也计入这个数。',
 

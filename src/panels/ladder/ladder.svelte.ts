@@ -12,6 +12,7 @@ import { Redraw } from '../../lib/redraw.svelte';
 /** New data redraws this panel at most ~30 times a second (its drawing is the page's heaviest). */
 const REDRAW_MS = 33;
 import { DEFAULT_LAYOUT, LadderModel, connKey, type ArrowItem } from './ladder-model';
+import { LadderBacklog } from './ladder-backlog';
 
 /** Pixels per millisecond, from far out to close in. */
 export const ZOOMS = [0.01, 0.03, 0.1, 0.25, 0.5, 1, 2, 5, 10, 25] as const;
@@ -40,16 +41,36 @@ export class LadderState {
       if (!started) this.model.setLocal(lab.mode === 'solo' ? hosts : lab.hosts.map((h) => h.name));
       started = true;
     };
+    // In a view that is not shown, batches wait in the backlog (bounded, see ladder-backlog.ts) and the
+    // model takes them when the view opens: nobody watches arrows being built for a hidden diagram.
     this.unsubscribe = lab.subscribe((batch) => {
       start();
+      if (this.redraw.isHidden) return this.backlog.own(batch);
       this.model.apply(batch);
       this.changed();
     });
     this.unsubscribePeer = lab.subscribePeer((events) => {
       start();
+      if (this.redraw.isHidden) return this.backlog.peer(events);
       this.model.applyPeer(events);
       this.changed();
     });
+    this.redraw.onShow = () => this.catchUp();
+  }
+
+  /** Events left out while the view was closed (only the newest were kept): said under the diagram. */
+  leftOut = $state(0);
+  private readonly backlog = new LadderBacklog();
+
+  /** Hands the model what waited while the view was closed. */
+  private catchUp(): void {
+    if (this.backlog.size === 0) return;
+    const left = this.backlog.drain(
+      (b) => this.model.apply(b),
+      (b) => this.model.applyPeer(b),
+    );
+    if (left > 0) this.leftOut += left;
+    this.changed();
   }
 
   private changed(): void {
