@@ -75,7 +75,11 @@ async function rawThroughput(a: Page, b: Page): Promise<{ bps: number; sent: num
           ch.send(payload);
           sent += frame;
         }
-        await new Promise((r) => (ch.onbufferedamountlow = r));
+        // Woken when the buffer drains, or after 20 ms at worst (an SCTP stall must not end the run early).
+        await new Promise((r) => {
+          ch.onbufferedamountlow = r;
+          setTimeout(r, 20);
+        });
       }
       return sent;
     },
@@ -132,11 +136,21 @@ const net = await openClosedNetwork();
 try {
   console.log(pin ? 'two Chromiums, each pinned to one core (PIN=1)' : `one Chromium, both pages sharing ${cores} cores (PIN=1: one core each)`);
   const { a, b, contexts } = await pairPages(net, { everything: false, cpus: pin });
-  const r0 = sampleThreads(net.ns);
-  const raw = await rawThroughput(a, b);
-  const rawCpu = cpuByRole(r0, sampleThreads(net.ns));
+  // The raw channel's rate swings from run to run: a few messages lost to a full socket buffer make SCTP's
+  // congestion control back off (even with maxRetransmits 0). Its capacity is the best of three runs.
+  let raw: Awaited<ReturnType<typeof rawThroughput>> | undefined;
+  let rawCpu = new Map<Role, number>();
+  const tries: string[] = [];
+  for (let i = 0; i < 3; i++) {
+    const r0 = sampleThreads(net.ns);
+    const r = await rawThroughput(a, b);
+    const c = cpuByRole(r0, sampleThreads(net.ns));
+    tries.push(`${(r.bps / 1e6).toFixed(0)} (${(100 - (r.received / r.sent) * 100).toFixed(2)}% lost)`);
+    if (!raw || r.bps > raw.bps) [raw, rawCpu] = [r, c];
+  }
+  if (!raw) throw new Error('no raw run');
   const rawS = SECONDS + 0.5;
-  console.log(`raw unreliable channel: ${(raw.bps / 1e6).toFixed(1)} Mbit/s (${raw.received} of ${raw.sent} bytes arrived, ${(100 - (raw.received / raw.sent) * 100).toFixed(2)}% lost)`);
+  console.log(`raw unreliable channel: ${(raw.bps / 1e6).toFixed(1)} Mbit/s, the best of three runs: ${tries.join(', ')} Mbit/s`);
   console.log(`  CPU: ${describeCpu(rawCpu, rawS)}; ${cpuPerMB(rawCpu, raw.received).toFixed(3)} CPU s per MB`);
   const tcp = await tcpGoodput(net, a);
   console.log(`our TCP, default layout (bulk to discard): ${(tcp.bps / 1e6).toFixed(1)} Mbit/s over ${(tcp.ms / 1000).toFixed(1)} s, ${tcp.retransmits} retransmissions; ratio TCP/raw ${(tcp.bps / raw.bps).toFixed(2)}`);

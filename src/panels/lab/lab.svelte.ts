@@ -6,9 +6,7 @@
  * through the remote API.
  */
 
-import { SvelteMap } from 'svelte/reactivity';
 import { Comlink, stack } from '../../lib/stack/client';
-import { summarizeFrame } from '../../lib/frame-summary';
 import { formatIpv4, formatMac } from '../../../worker/wire/addr';
 import type { DriverState } from '../../../worker/sim/driver';
 import type { HostSummary } from '../../../worker/lab';
@@ -17,29 +15,13 @@ import type { SocketTableEvent } from '../../../worker/apps/socket-table';
 import { HOST_SPECS } from '../../../worker/host-plan';
 import type { PingEvent } from '../../../worker/net/ping';
 import { ConditionerState } from '../conditioner/conditioner.svelte';
-import type { FateMark } from '../conditioner/types';
 import { LagMeter, type LagStats } from '../../lib/lag';
 import type { PeerEvent } from '../../lib/peer/peer-trace';
 
 /** Now on the clock the page shares with the worker (see TraceBatchListener). */
 const sharedNow = () => performance.timeOrigin + performance.now();
 
-export interface LogRow {
-  key: number;
-  t: number;
-  host: string;
-  kind: 'tx' | 'rx' | 'drop';
-  /** The sending host's frame number (tx rows): what fate events refer to. */
-  frameId?: number;
-  protocol: string;
-  source: string;
-  destination: string;
-  info: string;
-}
 
-const LOG_ROWS = 200;
-/** Fates remembered for the frame log: more than its rows, since a fate (a drop after a hold) can come late. */
-const FATE_MARKS = 600;
 
 /**
  * A frame as every panel names it: the host that traced it and that host's
@@ -73,7 +55,6 @@ export class LabState {
   hosts = $state.raw<HostSummary[]>([]);
   clock = $state.raw<DriverState | undefined>(undefined);
   terminal = $state.raw<string[]>([]);
-  log = $state.raw<LogRow[]>([]);
   pinging = $state(false);
   from = $state('alice');
   count = $state(4);
@@ -87,8 +68,6 @@ export class LabState {
   selectedConn = $state<string | undefined>(undefined);
   /** Pair mode: the state of the peer's trace summary, for the ladder's notes (set by the pair session). */
   peerTrace = $state.raw<PeerTraceStatus | undefined>(undefined);
-  /** What the link conditioner did to each recent tx frame, by `${host}:${frameId}`. */
-  readonly fates = new SvelteMap<string, FateMark[]>();
   /** The link conditioner panel, fed by this lab's trace batches. */
   readonly link = new ConditionerState({
     subscribe: (listener) => this.subscribe(listener),
@@ -100,7 +79,6 @@ export class LabState {
   /** The oldest event not yet on screen (shared clock), and the animation frame that will put it there. */
   private lagSince = Number.POSITIVE_INFINITY;
   private lagFrame = 0;
-  private nextKey = 0;
   private poll: ReturnType<typeof setInterval> | undefined;
   private listeners: ((batch: readonly TraceEvent[]) => void)[] = [];
   private socketListeners: ((batch: readonly SocketTableEvent[]) => void)[] = [];
@@ -202,17 +180,6 @@ export class LabState {
     for (const l of this.peerListeners) l(events);
   }
 
-  /** The conditioner's decisions about a row's frame, in the order they were made (delays folded in). */
-  fatesOf(row: LogRow): FateMark[] {
-    if (row.frameId === undefined) return [];
-    const marks = this.fates.get(`${row.host}:${row.frameId}`);
-    if (!marks) return [];
-    // A delayed frame's delay already includes its wait in the queue; a duplicate may be delayed twice.
-    const delayed = marks.some((m) => m.fate === 'delayed');
-    const seen = new Set<string>();
-    return marks.filter((m) => !(m.fate === 'queued' && delayed) && !seen.has(m.fate) && seen.add(m.fate));
-  }
-
   async ping(): Promise<void> {
     if (this.pinging || this.status !== 'ready') return;
     this.pinging = true;
@@ -292,40 +259,11 @@ export class LabState {
 
   private onBatch(batch: TraceEvent[], since = 0): void {
     this.measureLag(since);
-    // Only the newest LOG_ROWS rows can be shown, so only those are summarised: at
-    // thousands of frames a second the rest would cost the page (which also relays
-    // the frames) for nothing.
-    const listed: TraceEvent[] = [];
+    // Frames counted as the packet list lists them: in solo mode once, when sent (the other host receives
+    // it); in a pairing the peer's frames are only seen arriving, so both directions.
     let seen = 0;
-    for (const e of batch) {
-      if (e.type === 'frame') {
-        // In solo mode every frame is sent by one host and received by the other: list it once, when sent.
-        // In a pairing the peer's frames are only seen arriving: list both directions.
-        if (e.dir !== 'tx' && this.mode === 'solo') continue;
-        seen++;
-        listed.push(e);
-      } else if (e.type === 'fate') {
-        if (e.frameId !== undefined) this.markFate(`${e.host}:${e.frameId}`, { fate: e.fate, delayMs: e.delayMs });
-      } else if (e.type === 'drop') {
-        listed.push(e);
-      }
-    }
+    for (const e of batch) if (e.type === 'frame' && (e.dir === 'tx' || this.mode !== 'solo')) seen++;
     if (seen > 0) this.framesSeen += seen;
-    const rows: LogRow[] = [];
-    for (let i = Math.max(0, listed.length - LOG_ROWS); i < listed.length; i++) {
-      const e = listed[i]!;
-      if (e.type === 'frame') rows.push({ key: this.nextKey++, t: e.t, host: e.host, kind: e.dir, frameId: e.id, ...summarizeFrame(e.frame) });
-      else if (e.type === 'drop') rows.push({ key: this.nextKey++, t: e.t, host: e.host, kind: 'drop', protocol: e.layer, source: '', destination: '', info: `${e.reason}: ${e.detail}` });
-    }
     for (const l of this.listeners) l(batch);
-    if (rows.length === 0) return;
-    const next = rows.length >= LOG_ROWS ? rows : this.log.concat(rows);
-    this.log = next.length > LOG_ROWS ? next.slice(next.length - LOG_ROWS) : next;
-  }
-
-  private markFate(key: string, mark: FateMark): void {
-    const marks = this.fates.get(key);
-    this.fates.set(key, marks ? [...marks, mark] : [mark]);
-    if (this.fates.size > FATE_MARKS) this.fates.delete(this.fates.keys().next().value!);
   }
 }

@@ -150,6 +150,7 @@ export class PlotBook {
 
   clear(): void {
     this.conns.clear();
+    this.memo.c = undefined;
     this.version++;
   }
 
@@ -197,10 +198,8 @@ export class PlotBook {
     if (e.type !== 'frame') return;
     const r = this.reader;
     if (!r.read(e.frame)) return;
-    const name = e.dir === 'tx' ? r.conn : r.reverseConn;
-    const local = e.dir === 'tx' ? r.src : r.dst;
     // A connection starts being plotted at its SYN; segments of connections never seen open are plotted too (mid-stream).
-    const c = this.conn(e.host, name, local, e.t);
+    const c = this.frameConn(e.host, e.dir, e.t);
     if (!c) return;
     const data = c.dirs[e.dir === 'tx' ? 0 : 1];
     const back = c.dirs[e.dir === 'tx' ? 1 : 0];
@@ -249,6 +248,24 @@ export class PlotBook {
     this.version++;
   }
 
+  /**
+   * The connection of the segment the reader holds. A bulk transfer is thousands of segments of one
+   * connection in a row: the last answer is kept by its numbers, so most frames build no name string.
+   */
+  private frameConn(host: string, dir: 'tx' | 'rx', t: number): ConnectionPlot | undefined {
+    const r = this.reader;
+    const m = this.memo;
+    if (m.c && m.host === host && m.dir === dir && m.src === r.src && m.dst === r.dst && m.srcPort === r.srcPort && m.dstPort === r.dstPort) {
+      m.c.lastT = t;
+      return m.c;
+    }
+    const c = this.conn(host, dir === 'tx' ? r.conn : r.reverseConn, dir === 'tx' ? r.src : r.dst, t);
+    Object.assign(m, { c, host, dir, src: r.src, dst: r.dst, srcPort: r.srcPort, dstPort: r.dstPort });
+    return c;
+  }
+
+  private readonly memo: { c: ConnectionPlot | undefined; host: string; dir: string; src: number; dst: number; srcPort: number; dstPort: number } = { c: undefined, host: '', dir: '', src: 0, dst: 0, srcPort: 0, dstPort: 0 };
+
   private conn(host: string, name: string, local: number | undefined, t: number): ConnectionPlot | undefined {
     const key = `${host}|${name}`;
     let c = this.conns.get(key);
@@ -259,6 +276,7 @@ export class PlotBook {
       if (this.conns.size > this.maxConnections) {
         const oldest = this.list().pop()!;
         this.conns.delete(`${oldest.host}|${oldest.name}`);
+        if (this.memo.c === oldest) this.memo.c = undefined;
       }
     }
     c.lastT = t;
