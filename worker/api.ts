@@ -144,7 +144,9 @@ export function createApi(io: ApiIo): WiretabApi {
   let lab: Lab | undefined;
   let listener: TraceBatchListener | undefined;
   let socketListener: SocketBatchListener | undefined;
-  let batch: TraceEvent[] = [];
+  /** Trace events waiting for the next flush (a hole: a 'vars' snapshot superseded, see VarsCoalescer). */
+  let batch: (TraceEvent | undefined)[] = [];
+  const vars = new VarsCoalescer();
   /** Shared-clock time the current batch's first event was emitted. */
   let batchSince = 0;
   let socketBatch: SocketTableEvent[] = [];
@@ -155,7 +157,7 @@ export function createApi(io: ApiIo): WiretabApi {
   const flush = () => {
     flushPending = false;
     if (batch.length > 0 && listener) {
-      const out = batch;
+      const out = vars.take(batch);
       batch = [];
       const packed = packFrames(out);
       listener(packed.buffer ? Comlink.transfer(packed.events, [packed.buffer]) : packed.events, batchSince);
@@ -180,12 +182,13 @@ export function createApi(io: ApiIo): WiretabApi {
     closePort?.();
     closePort = undefined;
     batch = [];
+    vars.take(batch);
     socketBatch = [];
     lab = next;
     unsubscribe = [
       next.subscribe((e) => {
         if (batch.length === 0) batchSince = io.sharedNow?.() ?? 0;
-        else if (e.type === 'tcp' && e.what === 'vars') supersedeVars(batch, e);
+        if (e.type === 'tcp' && e.what === 'vars') vars.add(batch, e);
         batch.push(e);
         schedule();
       }),
@@ -302,19 +305,36 @@ export function handlePageMessage(lab: Lab, data: unknown): void {
 }
 
 /**
- * A connection's variables traced again with only timer events since its last
- * snapshot in the batch (a segment processed, a timer started, the data read):
- * the older snapshot is dropped, the newer one is pushed after the timers.
- * Nothing that reads 'vars' (windows, plots, metrics) orders them against
- * timers, and nothing that reads timers (the ladder) reads 'vars'. Under load
- * this removes about half of a receiver's trace events and most of a sender's.
+ * Keeps a batch's 'vars' snapshots down to the ones that say something: a
+ * connection's earlier snapshot in the same batch is dropped when the newer one
+ * has the same state, cwnd and ssthresh. What reads 'vars' wants the latest
+ * (windows, metrics) or each change of cwnd and ssthresh (the cwnd plot), so
+ * nothing it shows is lost; a receiver under load, whose cwnd never moves,
+ * then sends one snapshot per batch instead of two per segment.
  */
-function supersedeVars(batch: TraceEvent[], e: TcpVarsEvent): void {
-  for (let i = batch.length - 1, seen = 0; i >= 0 && seen < 4; i--, seen++) {
-    const x = batch[i]!;
-    if (x.type === 'timer') continue;
-    if (x.type === 'tcp' && x.what === 'vars' && x.host === e.host && x.conn === e.conn) batch.splice(i, 1);
-    return;
+export class VarsCoalescer {
+  private readonly at = new Map<string, Map<string, number>>();
+  private dropped = 0;
+
+  /** `e` is about to be pushed onto `batch`. */
+  add(batch: (TraceEvent | undefined)[], e: TcpVarsEvent): void {
+    let byConn = this.at.get(e.host);
+    if (!byConn) this.at.set(e.host, (byConn = new Map()));
+    const prev = byConn.get(e.conn);
+    const p = prev === undefined ? undefined : (batch[prev] as TcpVarsEvent | undefined);
+    if (p && p.state === e.state && p.cwnd === e.cwnd && p.ssthresh === e.ssthresh) {
+      batch[prev!] = undefined;
+      this.dropped++;
+    }
+    byConn.set(e.conn, batch.length);
+  }
+
+  /** The batch without the dropped snapshots; ready for the next batch. */
+  take(batch: (TraceEvent | undefined)[]): TraceEvent[] {
+    this.at.clear();
+    if (this.dropped === 0) return batch as TraceEvent[];
+    this.dropped = 0;
+    return batch.filter((e): e is TraceEvent => e !== undefined);
   }
 }
 

@@ -36,8 +36,11 @@ describe.skipIf(!hasChromium)('solo lab in Chromium', () => {
       expect(text).toContain('PING 10.0.0.2 (10.0.0.2) 56(84) bytes of data.');
       expect(text).toContain('64 bytes from 10.0.0.2: icmp_seq=1 ttl=64');
       expect(text).toContain(summary);
-      // Both hosts announced themselves when they came up; then ARP, then the echoes, in the packet list.
-      const infos = await page.locator('.packets .row .info-text').allTextContents();
+      // Both hosts announced themselves when they came up; then ARP, then the echoes, in the packet list
+      // (scrolled off screen in this layout, so it redraws a few times a second: wait for the last echo).
+      const rows = page.locator('.packets .row .info-text');
+      await expect.poll(async () => (await rows.allTextContents()).filter((i) => i.startsWith('Echo (ping) reply')).length).toBe(4);
+      const infos = await rows.allTextContents();
       expect(infos.slice(0, 2).sort()).toEqual(['ARP Announcement for 10.0.0.1', 'ARP Announcement for 10.0.0.2']);
       expect(infos[2]).toBe('Who has 10.0.0.2? Tell 10.0.0.1');
       expect(infos[3]).toBe('10.0.0.2 is at 02:00:00:00:00:02');

@@ -150,7 +150,7 @@ function serveEcho(s: TcpSocket): void {
 
 function serveDiscard(s: TcpSocket): void {
   const drain = () => {
-    while (s.readable > 0) s.read();
+    while (s.readable > 0) s.skip();
     if (s.ended && s.state === 'CLOSE_WAIT') s.close();
   };
   s.onData = drain;

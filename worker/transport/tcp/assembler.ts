@@ -205,6 +205,13 @@ export class Assembler {
     return out;
   }
 
+  /** Frees up to `len` readable bytes without copying them anywhere (a discard service); returns how many. */
+  skip(len: number): number {
+    const n = Math.max(0, Math.min(len, this.readable));
+    this.readPos += n;
+    return n;
+  }
+
   /** Copies up to len readable bytes to out[outOffset..], frees their space, and returns how many. */
   readInto(out: Uint8Array, outOffset: number, len: number): number {
     const n = Math.max(0, Math.min(len, this.readable, out.length - outOffset));

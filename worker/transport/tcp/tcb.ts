@@ -281,21 +281,37 @@ export class TcpSocket implements TcpSocketEvents {
 
   /** Reads up to `max` bytes (all that is ready by default). */
   read(max = Infinity): Uint8Array {
-    // The window as the header can carry it: beyond 65535 << scale, more buffer changes nothing on the wire.
-    const wireMax = 0xffff << this.rcvScale;
-    const before = Math.min(this.advertisableWindow(), wireMax);
+    const before = this.wireWindow();
     const out = this.recv.read(Math.min(max, this.recv.readable)) as Uint8Array;
+    this.afterRead(out.length, before);
+    return out;
+  }
+
+  /** Consumes up to `max` bytes without copying them (discard): the window opens as after a read. Returns how many. */
+  skip(max = Infinity): number {
+    const before = this.wireWindow();
+    const n = this.recv.skip(max);
+    this.afterRead(n, before);
+    return n;
+  }
+
+  /** The window as the header can carry it: beyond 65535 << scale, more buffer changes nothing on the wire. */
+  private wireWindow(): number {
+    return Math.min(this.advertisableWindow(), 0xffff << this.rcvScale);
+  }
+
+  private afterRead(n: number, before: number): void {
+    if (n === 0) return;
     // RFC 9293 3.8.6.2.2: tell the peer when the window opens enough to matter
     // (an update that advertises the same window is just a duplicate ACK, RFC 5681 2).
-    if (out.length > 0 && this.synchronized()) {
-      const after = Math.min(this.advertisableWindow(), wireMax);
+    if (this.synchronized()) {
+      const after = this.wireWindow();
       if (after - before >= 2 * this.sendMss || (before < this.sendMss && after >= this.sendMss)) {
         this.ackNow = true;
         this.dispatch();
       }
     }
-    if (out.length > 0 && this.tcp.ctx.tracing) this.traceVars();
-    return out;
+    if (this.tcp.ctx.tracing) this.traceVars();
   }
 
   /** Half-close: sends FIN after the queued data; reading continues (RFC 9293 3.10.4). */
