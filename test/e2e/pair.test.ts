@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { ARTIFACTS } from './browser';
 import { canNetns, useClosedNetwork } from './netns';
+import { pairPages } from '../helpers/closed-network';
 
 function watchErrors(page: Page, into: string[]): void {
   page.on('pageerror', (e) => into.push(`${page.url()}: ${String(e)}`));
@@ -143,4 +144,29 @@ describe.skipIf(!canNetns)('two browsers over WebRTC', () => {
     await ctxA.close();
     await ctxB.close();
   }, 240_000);
+
+  it('a page that relays frames itself (a browser that cannot hand the channel to a worker) pairs with one that does not: ping and a lossy 1 MB echo', async () => {
+    const errors: string[] = [];
+    const { a, b, contexts } = await pairPages(net, { query: ['', '?frames=page'] });
+    watchErrors(a, errors);
+    watchErrors(b, errors);
+    expect(await a.getByTestId('channel-state').getAttribute('data-frame-path')).toBe('worker');
+    expect(await b.getByTestId('channel-state').getAttribute('data-frame-path')).toBe('page');
+    expect(await b.getByTestId('channel-state').textContent()).toContain('relayed by the page');
+    expect(await ping(b, 2)).toContain('2 packets transmitted, 2 received, 0% packet loss');
+    expect(await ping(a, 2)).toContain('2 packets transmitted, 2 received, 0% packet loss');
+    // 5% loss on the relaying side's direction: bob's bulk test echoes 1 MB through alice's echo service.
+    const card = b.locator('.direction[data-host=bob]');
+    await card.locator('.sections summary', { hasText: 'Loss' }).click();
+    await card.getByRole('spinbutton', { name: 'Loss', exact: true }).fill('5');
+    await expect.poll(() => card.locator('.sections summary', { hasText: 'Loss' }).textContent()).toContain('5 % random');
+    const bulk = b.locator('.bulk');
+    await bulk.locator('button[type=submit]').click();
+    await expect.poll(() => bulk.locator('.bulk-result').textContent(), { timeout: 120_000 }).toContain('1,048,576 bytes echoed back byte-exact');
+    expect(Number(await bulk.locator('.bulk-result').getAttribute('data-retransmits'))).toBeGreaterThan(0);
+    await b.getByTestId('channel-state').scrollIntoViewIfNeeded();
+    await b.screenshot({ path: join(ARTIFACTS, 'pair-relayed-bob.png') });
+    expect(errors).toEqual([]);
+    for (const c of contexts) await c.close();
+  }, 180_000);
 });

@@ -133,19 +133,20 @@ export async function openClosedNetwork(dist = buildApp()): Promise<ClosedNetwor
 
 /**
  * Pairs two pages through the app's UI: A creates a room, B joins by typing
- * the code. Resolves when both show the other as connected.
+ * the code. Resolves when both show the other as connected. `query`: added to
+ * each page's URL (e.g. "?frames=page").
  */
-export async function pairPages(net: ClosedNetwork, opts?: { everything?: boolean; cpus?: [string, string] }): Promise<{ a: Page; b: Page; code: string; contexts: BrowserContext[] }> {
+export async function pairPages(net: ClosedNetwork, opts?: { everything?: boolean; cpus?: [string, string]; query?: [string, string] }): Promise<{ a: Page; b: Page; code: string; contexts: BrowserContext[] }> {
   const ctxA = await net.newContext({ everything: opts?.everything, cpus: opts?.cpus?.[0] });
   const ctxB = await net.newContext({ everything: opts?.everything, cpus: opts?.cpus?.[1] });
   const a = await ctxA.newPage();
   const b = await ctxB.newPage();
-  await a.goto(net.url);
+  await a.goto(net.url + (opts?.query?.[0] ?? ''));
   await a.getByRole('button', { name: /Create room/ }).click();
   const codeEl = a.getByTestId('room-code');
   await codeEl.filter({ hasText: /^[2-9A-Z]{3}-[2-9A-Z]{3}$/ }).waitFor({ timeout: 15_000 });
   const code = (await codeEl.textContent())!;
-  await b.goto(net.url);
+  await b.goto(net.url + (opts?.query?.[1] ?? ''));
   await b.getByRole('button', { name: /Join room/ }).click();
   await b.getByLabel('Room code').fill(code.toLowerCase());
   await b.getByRole('button', { name: 'Join', exact: true }).click();

@@ -67,6 +67,11 @@ export interface PeerLinkOptions {
   /** 'relay' allows only TURN-relayed candidates; default 'all'. */
   iceTransportPolicy?: RTCIceTransportPolicy;
   maxBuffered?: number;
+  /**
+   * Keep the frame channel in this page and relay every frame over the port, as a
+   * browser that cannot transfer data channels must (`?frames=page` forces it, to test that path).
+   */
+  relayInPage?: boolean;
   /** SDP and ICE to relay to the peer through signaling. */
   onSignal: (data: unknown) => void;
   onStatus?: (s: PeerLinkStatus) => void;
@@ -121,7 +126,7 @@ export class PeerLink {
 
     // The frame channel: to the worker if the browser can transfer it, else relayed here.
     const frames = this.peer._pc.createDataChannel('wiretab-frames', { negotiated: true, id: FRAME_CHANNEL_ID, ordered: false, maxRetransmits: 0 });
-    this.transferred = transferToWorker(frames, opts.framePort);
+    this.transferred = !opts.relayInPage && transferToWorker(frames, opts.framePort);
     this.frames = this.transferred ? undefined : frames;
     if (this.frames) {
       const ch = this.frames;

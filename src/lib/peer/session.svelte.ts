@@ -22,6 +22,7 @@
  * offset (timeline.ts) and handed to the lab's peer listeners.
  */
 
+import { urlParam } from '../prefs';
 import { formatIpv4, formatMac } from '../../../worker/wire/addr';
 import { HOST_SPECS } from '../../../worker/host-plan';
 import type { ConditionerSettings, FateCounters } from '../../../worker/link/conditioner';
@@ -66,6 +67,8 @@ export class PairSession {
 
   private readonly client: SignalingClient;
   private peerLink: PeerLink | undefined;
+  /** Where frames cross between the data channel and the stack: straight into the worker, or relayed by this page. */
+  framePath = $state<'worker' | 'page' | undefined>(undefined);
   private pagePort: MessagePort | undefined;
   private readonly clock = new ClockEstimator();
   private pingTimer: ReturnType<typeof setInterval> | undefined;
@@ -202,6 +205,7 @@ export class PairSession {
     }
     this.peerLink = link;
     this.link = { ...link.status };
+    this.framePath = link.transferred ? 'worker' : 'page';
   }
 
   private newLink(initiator: boolean, port: MessagePort): PeerLink {
@@ -210,6 +214,7 @@ export class PairSession {
       framePort: port,
       iceServers: [...this.iceServers],
       iceTransportPolicy: this.iceTransportPolicy,
+      relayInPage: urlParam('frames') === 'page',
       onSignal: (data) => this.client.signal(data as JsonObject),
       onStatus: (s) => {
         if (this.peerLink !== link) return;
