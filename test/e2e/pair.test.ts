@@ -105,10 +105,23 @@ describe.skipIf(!canNetns)('two browsers over WebRTC', () => {
     expect(echo).toBeDefined();
     await ladder.locator('.card-head select').selectOption(echo!);
     await ladder.locator('.viewport').press('Home');
-    const bobStates = () => ladder.locator('g.state[data-host=bob]').evaluateAll((gs) => gs.map((g) => g.getAttribute('data-state')));
-    await expect.poll(bobStates, { timeout: 5_000 }).toEqual(expect.arrayContaining(['SYN_RCVD', 'ESTABLISHED']));
-    const synArrivals = await ladder.locator('g.arrow[data-from=alice][data-fate=arrived][data-peer-time=t1]').evaluateAll((gs) => gs.map((g) => g.getAttribute('data-label') ?? ''));
-    expect(synArrivals).toContainEqual(expect.stringMatching(/^SYN seq=0 /));
+    // Bob's states from the top down: a lost SYN+ACK or ACK can put many arrows between SYN_RCVD and ESTABLISHED,
+    // so look a few screens down (the sheet draws only what is in view).
+    const bobStates = async () => {
+      const seen = new Set<string>();
+      const viewport = ladder.locator('.viewport');
+      await viewport.press('Home');
+      for (let screen = 0; screen < 8 && !(seen.has('SYN_RCVD') && seen.has('ESTABLISHED')); screen++) {
+        await a.waitForTimeout(100);
+        for (const s of await ladder.locator('g.state[data-host=bob]').evaluateAll((gs) => gs.map((g) => g.getAttribute('data-state') ?? ''))) seen.add(s);
+        await viewport.evaluate((el) => el.scrollBy({ top: el.clientHeight * 0.8 }));
+      }
+      await viewport.press('Home');
+      return [...seen];
+    };
+    await expect.poll(bobStates, { timeout: 15_000 }).toEqual(expect.arrayContaining(['SYN_RCVD', 'ESTABLISHED']));
+    const synArrivals = () => ladder.locator('g.arrow[data-from=alice][data-fate=arrived][data-peer-time=t1]').evaluateAll((gs) => gs.map((g) => g.getAttribute('data-label') ?? ''));
+    await expect.poll(synArrivals).toContainEqual(expect.stringMatching(/^SYN seq=0 /));
     expect(await a.getByTestId('ladder-peer-note').textContent()).toMatch(/bob’s times ±[\d.]+ ms/);
     await ladder.screenshot({ path: join(ARTIFACTS, 'pair-ladder-alice.png') });
     await ladder.locator('.card-head select').selectOption('');

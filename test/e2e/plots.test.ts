@@ -11,8 +11,8 @@ describe.skipIf(!hasChromium)('TCP plots in Chromium', () => {
   const app = useApp();
 
   for (const [lang, theme, text] of [
-    ['en', 'light', { loss: 'Loss', knob: 'Loss', delivered: '1,048,576 bytes delivered', retx: /[1-9]\d* retransmitted/ }],
-    ['zh-CN', 'dark', { loss: '丢包', knob: '丢包率', delivered: '已交付 1,048,576 字节', retx: /重传 [1-9]\d* 次/ }],
+    ['en', 'light', { loss: 'Loss', knob: 'Loss', delivered: '1,048,576 bytes delivered', retx: /[1-9]\d* retransmitted/, sent: 'Sent' }],
+    ['zh-CN', 'dark', { loss: '丢包', knob: '丢包率', delivered: '已交付 1,048,576 字节', retx: /重传 [1-9]\d* 次/, sent: '发送的' }],
   ] as const) {
     it(`draws sequence, cwnd, RTT and rate for a lossy bulk transfer (${lang}, ${theme})`, async () => {
       const page = await app.browser.newPage({ viewport: { width: 1366, height: 768 } });
@@ -38,6 +38,8 @@ describe.skipIf(!hasChromium)('TCP plots in Chromium', () => {
       // Alice's own view of the data she sends: her TCP's retransmissions under 3 % loss.
       await plots.locator('select').selectOption({ index: 1 + (await plots.locator('option').allTextContents()).slice(1).findIndex((o) => o.startsWith('alice:') && o.includes(':7'))});
       await expect.poll(() => caption.getAttribute('data-conn')).toMatch(/^alice\|/);
+      // The data she sent (an echo carries as much each way, so "busiest" could be either).
+      await plots.getByRole('group').getByRole('button', { name: text.sent, exact: true }).click();
       await expect.poll(() => caption.textContent()).toMatch(text.retx);
       expect(await plots.locator('canvas').count()).toBe(4);
       // uPlot's legend rows: segments, ACK, window edge in the sequence chart.
