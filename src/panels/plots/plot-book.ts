@@ -135,6 +135,16 @@ export interface PlotBookOptions {
   maxConnections?: number;
 }
 
+interface ConnMemo {
+  c: ConnectionPlot | undefined;
+  src: number;
+  dst: number;
+  srcPort: number;
+  dstPort: number;
+}
+
+const emptyMemo = (): ConnMemo => ({ c: undefined, src: 0, dst: 0, srcPort: 0, dstPort: 0 });
+
 export class PlotBook {
   private readonly conns = new Map<string, ConnectionPlot>();
   private readonly reader = new TcpSegmentReader();
@@ -150,7 +160,7 @@ export class PlotBook {
 
   clear(): void {
     this.conns.clear();
-    this.memo.c = undefined;
+    this.memo.clear();
     this.version++;
   }
 
@@ -250,21 +260,25 @@ export class PlotBook {
 
   /**
    * The connection of the segment the reader holds. A bulk transfer is thousands of segments of one
-   * connection in a row: the last answer is kept by its numbers, so most frames build no name string.
+   * connection: the last answer for each host and direction is kept by its numbers, so most frames
+   * build no name string.
    */
   private frameConn(host: string, dir: 'tx' | 'rx', t: number): ConnectionPlot | undefined {
     const r = this.reader;
-    const m = this.memo;
-    if (m.c && m.host === host && m.dir === dir && m.src === r.src && m.dst === r.dst && m.srcPort === r.srcPort && m.dstPort === r.dstPort) {
+    let pair = this.memo.get(host);
+    if (!pair) this.memo.set(host, (pair = [emptyMemo(), emptyMemo()]));
+    const m = pair[dir === 'tx' ? 0 : 1];
+    if (m.c && m.src === r.src && m.dst === r.dst && m.srcPort === r.srcPort && m.dstPort === r.dstPort) {
       m.c.lastT = t;
       return m.c;
     }
     const c = this.conn(host, dir === 'tx' ? r.conn : r.reverseConn, dir === 'tx' ? r.src : r.dst, t);
-    Object.assign(m, { c, host, dir, src: r.src, dst: r.dst, srcPort: r.srcPort, dstPort: r.dstPort });
+    Object.assign(m, { c, src: r.src, dst: r.dst, srcPort: r.srcPort, dstPort: r.dstPort });
     return c;
   }
 
-  private readonly memo: { c: ConnectionPlot | undefined; host: string; dir: string; src: number; dst: number; srcPort: number; dstPort: number } = { c: undefined, host: '', dir: '', src: 0, dst: 0, srcPort: 0, dstPort: 0 };
+  /** Per host: the last segment's connection sent [0] and received [1] (see frameConn). */
+  private readonly memo = new Map<string, [ConnMemo, ConnMemo]>();
 
   private conn(host: string, name: string, local: number | undefined, t: number): ConnectionPlot | undefined {
     const key = `${host}|${name}`;
@@ -276,7 +290,7 @@ export class PlotBook {
       if (this.conns.size > this.maxConnections) {
         const oldest = this.list().pop()!;
         this.conns.delete(`${oldest.host}|${oldest.name}`);
-        if (this.memo.c === oldest) this.memo.c = undefined;
+        for (const pair of this.memo.values()) for (const m of pair) if (m.c === oldest) m.c = undefined;
       }
     }
     c.lastT = t;
