@@ -53,7 +53,7 @@ export const en = {
   'ladder.hostB': 'Host B',
   'ladder.time': 'time',
 
-  'footer.status': 'Preview: pairing, solo mode, ping, TCP and the link conditioner work; the packet detail, ladder and window panels come next.',
+  'footer.status': 'Works now: Ethernet, ARP, IPv4, ICMP, UDP, TCP, DNS and HTTP, each with its live panels, in solo mode or between two browsers. TLS comes next.',
   'footer.tip': 'Tip for instructors: add {example} to a link to open this page in Chinese with the dark theme.',
 
   'actions.preview': 'Preview',

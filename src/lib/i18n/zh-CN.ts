@@ -51,7 +51,7 @@ export const zhCN: Messages = {
   'ladder.hostB': '主机 B',
   'ladder.time': '时间',
 
-  'footer.status': '预览版：配对、单机模式、ping、TCP 和链路调节器已经可用；报文详情、时序图和窗口面板随后推出。',
+  'footer.status': '现已可用：以太网、ARP、IPv4、ICMP、UDP、TCP、DNS 和 HTTP，每一层都有实时面板，单机模式和两台浏览器配对都能用。下一步是 TLS。',
   'footer.tip': '讲师提示：在链接末尾加上 {example}，即可用中文和深色主题打开本页。',
 
   'actions.preview': '预览',
