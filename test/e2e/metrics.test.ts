@@ -40,7 +40,7 @@ describe.skipIf(!hasChromium)('link metrics in Chromium', () => {
     // While the transfer runs the link is busy: utilisation climbs to 80 % or more.
     await expect.poll(async () => Number((await panel.locator('[data-metric=utilisation]').textContent())?.match(/(\d+) %/)?.[1] ?? 0), { timeout: 60_000 }).toBeGreaterThanOrEqual(80);
     await expect.poll(() => panel.locator('[data-metric=rtt]').textContent()).toContain("TCP's SRTT");
-    await expect.poll(() => panel.textContent()).toMatch(/cwnd is (only )?\d+ % of the pipe/);
+    await expect.poll(() => panel.textContent()).toMatch(/(cwnd|rwnd) is (only )?\d+ % of the pipe/);
     await page.screenshot({ path: join(ARTIFACTS, 'metrics-en-dark.png') });
     expect(errors).toEqual([]);
     await page.close();

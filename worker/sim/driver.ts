@@ -42,6 +42,11 @@ export interface DriverState {
   nextLabel: string | undefined;
   eventsRun: number;
   /**
+   * Wall-clock ms spent running events so far: the stack's real processing time
+   * (the simulated clock charges none). The metrics panel divides it by frames.
+   */
+  busyMs: number;
+  /**
    * The stack-time/wall-time pair set at the last run() or setSpeed(): while
    * running, stack time t happened at wall time `wall + (t - stack) / speed`
    * (ms since the Unix epoch when the wall clock says where its zero is).
@@ -59,6 +64,7 @@ export class RealtimeDriver {
   /** The stack time the armed wall timer is for. */
   private armedFor: Time | undefined;
   private pumping = false;
+  private busyMs = 0;
   /** Called after every batch of events, e.g. to flush trace batches. */
   onAfterRun: (() => void) | undefined;
 
@@ -88,6 +94,7 @@ export class RealtimeDriver {
       nextAt: s.nextAt(),
       nextLabel: s.nextLabel(),
       eventsRun: s.eventsRun,
+      busyMs: this.busyMs,
       anchor: { wall: this.wallAnchor + (this.wall.origin ?? 0), stack: this.stackAnchor },
     };
   }
@@ -114,7 +121,9 @@ export class RealtimeDriver {
    */
   step(): boolean {
     if (this._mode !== 'paused') return false;
+    const t0 = this.wall.now();
     const ran = this.scheduler.runNext();
+    this.busyMs += this.wall.now() - t0;
     if (ran) this.onAfterRun?.();
     return ran;
   }
@@ -161,8 +170,10 @@ export class RealtimeDriver {
     if (this.pumping) return;
     this.pumping = true;
     try {
+      const t0 = this.wall.now();
       const limit = Math.max(this.stackTimeNow(), this.scheduler.now, dueAt);
       const ran = this.scheduler.runUntil(limit);
+      if (ran > 0) this.busyMs += this.wall.now() - t0;
       if (ran > 0) this.onAfterRun?.();
     } finally {
       this.pumping = false;

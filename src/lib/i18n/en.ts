@@ -790,13 +790,14 @@ export const en = {
   'metrics.tip.transmission': 'Time to push all the frame\'s bits onto the link: its size divided by the link rate.',
   'metrics.tip.propagation': 'Time for a bit to travel the link from end to end: the delay set in the link conditioner.',
   'metrics.tip.queueing': 'Time spent waiting behind other frames, on average over the last second.',
-  'metrics.tip.processing': 'Time the hosts spend thinking. The simulation charges none; between two real tabs it hides inside the RTT.',
+  'metrics.tip.processing': 'Time the two stacks spend handling the frame, one sending and one receiving: the real CPU time this tab\'s worker used per frame over the last two seconds. The simulated clock charges none of it; between two real tabs it is part of the RTT.',
   'metrics.bdp.title': 'Bandwidth-delay product',
   'metrics.tip.bdp': 'Link rate times RTT: how many bytes fit "in the pipe". To keep the link busy, the sender\'s window must be at least this big.',
   'metrics.bdp.noRate': 'The link has no rate limit, so the pipe has no fixed size. Set a rate to see it.',
   'metrics.bdp.noConn': 'No connection is sending this way yet: start a bulk transfer to compare its window with the pipe.',
-  'metrics.bdp.full': 'cwnd is {percent} of the pipe: the window is big enough, so the link is the bottleneck and extra data waits in the queue.',
-  'metrics.bdp.short': 'cwnd is only {percent} of the pipe: the window, not the link, limits the sender to about {rate}.',
+  'metrics.bdp.full': '{window} is {percent} of the pipe: the window is big enough, so the link is the bottleneck and extra data waits in the queue.',
+  'metrics.bdp.short': '{window} is only {percent} of the pipe: the window, not the link, limits the sender to about {rate}.',
+  'metrics.bdp.rwnd': 'The receiver offers less than cwnd, so its window (rwnd) is the one that counts: a sender may have at most min(cwnd, rwnd) bytes unacknowledged.',
 
   // The mini browser (src/panels/browser)
   'browser.title': 'Mini browser',

@@ -787,13 +787,14 @@ export const zhCN: Messages = {
   'metrics.tip.transmission': '把帧的所有比特推上链路所需的时间：帧长除以链路速率。',
   'metrics.tip.propagation': '一个比特从链路一端走到另一端的时间：链路调节器里设置的时延。',
   'metrics.tip.queueing': '排在其他帧后面等待的时间，取最近一秒的平均值。',
-  'metrics.tip.processing': '主机思考所用的时间。模拟里不计；在两个真实标签页之间，它藏在 RTT 里。',
+  'metrics.tip.processing': '两端协议栈处理这一帧所花的时间（一端发送，一端接收）：按本标签页的 worker 最近两秒里每帧实际用掉的 CPU 时间测得。模拟时钟不把它计入；在两个真实标签页之间，它是 RTT 的一部分。',
   'metrics.bdp.title': '带宽时延积',
   'metrics.tip.bdp': '链路速率乘以 RTT：“管道”里能装下多少字节。要让链路一直忙碌，发送方的窗口至少要这么大。',
   'metrics.bdp.noRate': '这条链路没有速率限制，管道没有固定大小。设置一个速率就能看到。',
   'metrics.bdp.noConn': '这个方向还没有连接在发送：开始一次批量传输，就能把它的窗口和管道作比较。',
-  'metrics.bdp.full': 'cwnd 是管道的 {percent}：窗口足够大，瓶颈在链路，多出的数据在队列里等待。',
-  'metrics.bdp.short': 'cwnd 只有管道的 {percent}：限制发送方的是窗口而不是链路，速率约为 {rate}。',
+  'metrics.bdp.full': '{window} 是管道的 {percent}：窗口足够大，瓶颈在链路，多出的数据在队列里等待。',
+  'metrics.bdp.short': '{window} 只有管道的 {percent}：限制发送方的是窗口而不是链路，速率约为 {rate}。',
+  'metrics.bdp.rwnd': '接收方通告的窗口比 cwnd 还小，所以起作用的是它（rwnd）：发送方最多只能有 min(cwnd, rwnd) 字节未被确认。',
 
   // 迷你浏览器 (src/panels/browser)
   'browser.title': '迷你浏览器',

@@ -3,7 +3,7 @@
  * rate, throughput and utilisation over the last second, the one-way delay of
  * a full-size frame split into transmission, propagation, queueing and
  * processing, and the bandwidth-delay product against the sender's true
- * congestion window. Plain TypeScript fed by trace events; the panel's state
+ * window, min(cwnd, rwnd). Plain TypeScript fed by trace events; the panel's state
  * class asks it for a snapshot a few times a second.
  */
 
@@ -46,6 +46,8 @@ interface ConnInfo {
   srtt: number;
   cwnd: number;
   ssthresh: number;
+  /** SND.WND: the window the receiver offers (0 until a 'vars' event says). */
+  rwnd: number;
   sent: Window;
 }
 
@@ -65,13 +67,22 @@ export interface DirectionMetrics {
   propagationMs: number;
   /** Mean wait in the rate limiter's queue over the last second (0 when nothing waited). */
   queueingMs: number;
-  /** The busiest connection `host` sends on, with its TCP's own numbers. */
-  conn: { name: string; srtt: number; cwnd: number; ssthresh: number } | undefined;
+  /**
+   * The stacks' own CPU time for one frame, sent and received (real time this
+   * tab's worker spent per frame handled, times two): undefined until measured.
+   */
+  processingMs: number | undefined;
+  /** The busiest connection `host` sends on, with its TCP's own numbers (rwnd 0: not known yet). */
+  conn: { name: string; srtt: number; cwnd: number; ssthresh: number; rwnd: number } | undefined;
   /** The RTT used for the bandwidth-delay product: the connection's SRTT, else the link's own round trip. */
   rttMs: number;
   /** rate × RTT in bytes; undefined when the rate is unlimited. */
   bdpBytes: number | undefined;
-  /** The most a window of cwnd bytes can carry per RTT, bit/s. */
+  /** The sender's usable window: min(cwnd, rwnd) (RFC 5681 2), or cwnd while rwnd is unknown. */
+  windowBytes: number | undefined;
+  /** Which of the two sets it. */
+  windowBy: 'cwnd' | 'rwnd' | undefined;
+  /** The most that window can carry per RTT, bit/s. */
   windowLimitBps: number | undefined;
 }
 
@@ -83,6 +94,10 @@ export class MetricsMeter {
   private readonly queued = new Map<string, Window>();
   private readonly conns = new Map<string, ConnInfo>();
   private readonly reader = new TcpSegmentReader();
+  /** Frames handled by this tab's stacks (each sent and each received one counts), for the processing time. */
+  framesHandled = 0;
+  /** The newest event's stack time. */
+  private latest = -Infinity;
 
   constructor(
     /** In solo mode every frame is also seen arriving; count each once, when sent. */
@@ -90,7 +105,9 @@ export class MetricsMeter {
   ) {}
 
   apply(e: TraceEvent): void {
+    if (e.t > this.latest) this.latest = e.t;
     if (e.type === 'frame') {
+      this.framesHandled++;
       if (e.dir !== 'tx') {
         this.window(this.received, e.host).add(e.t, e.frame.length);
         return;
@@ -109,6 +126,7 @@ export class MetricsMeter {
         const c = this.conn(e.host, e.conn);
         c.cwnd = e.cwnd;
         c.ssthresh = e.ssthresh;
+        c.rwnd = e.sndWnd;
         if (e.srtt > 0) c.srtt = e.srtt;
       } else if (e.what === 'state' && e.to === 'CLOSED') this.conns.delete(`${e.host}|${e.conn}`);
     }
@@ -118,7 +136,16 @@ export class MetricsMeter {
    * `peerVisible`: the peer's received frames are traced here too (solo mode), so
    * throughput is what the link delivered; in a pairing only what left this tab.
    */
-  snapshot(now: number, directions: readonly { host: string; peer: string; settings: ConditionerSettings }[], peerVisible: boolean): DirectionMetrics[] {
+  snapshot(
+    now: number,
+    directions: readonly { host: string; peer: string; settings: ConditionerSettings }[],
+    peerVisible: boolean,
+    /** Real ms this tab's stack spends per frame handled (see MetricsState), if measured. */
+    perFrameMs?: number,
+  ): DirectionMetrics[] {
+    // The page polls the clock a few times a second, so its `now` can be older than the newest
+    // events: a window ending there would hold more than a second of them (and read over 100 %).
+    now = Math.max(now, this.latest);
     return directions.map(({ host, peer, settings }) => {
       // What came out of the link at the far end, when it can be seen: frames sent in a burst wait in the
       // rate limiter's queue, so counting them as they leave the host would show more than the link carries.
@@ -137,8 +164,11 @@ export class MetricsMeter {
       const transmissionMs = rate > 0 ? ((FULL_FRAME + settings.overheadBytes) * 8 * 1000) / rate : undefined;
       const propagationMs = settings.delayMs + this.segmentDelayMs;
       const linkRtt = 2 * (propagationMs + (transmissionMs ?? 0));
-      const conn = busiest && busiest[1].srtt > 0 ? { name: busiest[0], srtt: busiest[1].srtt, cwnd: busiest[1].cwnd, ssthresh: busiest[1].ssthresh } : undefined;
+      const conn = busiest && busiest[1].srtt > 0 ? { name: busiest[0], srtt: busiest[1].srtt, cwnd: busiest[1].cwnd, ssthresh: busiest[1].ssthresh, rwnd: busiest[1].rwnd } : undefined;
       const rttMs = conn?.srtt ?? linkRtt;
+      // RFC 5681 2: the sender may have at most min(cwnd, rwnd) unacknowledged.
+      const windowBy = !conn || conn.cwnd <= 0 ? undefined : conn.rwnd > 0 && conn.rwnd < conn.cwnd ? 'rwnd' : 'cwnd';
+      const windowBytes = windowBy === undefined ? undefined : windowBy === 'rwnd' ? conn!.rwnd : conn!.cwnd;
       return {
         host,
         peer,
@@ -149,10 +179,14 @@ export class MetricsMeter {
         transmissionMs,
         propagationMs,
         queueingMs: q.count > 0 ? q.sum / q.count : 0,
+        // Sent by one stack and received by another: both do their share.
+        processingMs: perFrameMs === undefined ? undefined : 2 * perFrameMs,
         conn,
         rttMs,
         bdpBytes: rate > 0 ? (rate / 8) * (rttMs / 1000) : undefined,
-        windowLimitBps: conn && conn.cwnd > 0 && rttMs > 0 ? (conn.cwnd * 8 * 1000) / rttMs : undefined,
+        windowBytes,
+        windowBy,
+        windowLimitBps: windowBytes !== undefined && rttMs > 0 ? (windowBytes * 8 * 1000) / rttMs : undefined,
       };
     });
   }
@@ -166,7 +200,7 @@ export class MetricsMeter {
   private conn(host: string, name: string): ConnInfo {
     const key = `${host}|${name}`;
     let c = this.conns.get(key);
-    if (!c) this.conns.set(key, (c = { srtt: 0, cwnd: 0, ssthresh: 0, sent: new Window() }));
+    if (!c) this.conns.set(key, (c = { srtt: 0, cwnd: 0, ssthresh: 0, rwnd: 0, sent: new Window() }));
     return c;
   }
 }

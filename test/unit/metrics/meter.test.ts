@@ -48,12 +48,60 @@ describe('MetricsMeter', () => {
     expect(alice!.conn!.srtt).toBe(c.info().srtt);
     expect(alice!.rttMs).toBe(c.info().srtt);
     expect(alice!.bdpBytes).toBeCloseTo((10_000_000 / 8) * (c.info().srtt / 1000), 6);
-    expect(alice!.windowLimitBps).toBeGreaterThan(0);
+    // The window that counts is min(cwnd, rwnd), with the last numbers the TCP traced.
+    const v = c.info();
+    expect(alice!.conn!.cwnd).toBe(v.cwnd);
+    expect(alice!.windowBytes).toBe(Math.min(alice!.conn!.cwnd, alice!.conn!.rwnd));
+    expect(alice!.windowLimitBps).toBeCloseTo((alice!.windowBytes! * 8 * 1000) / alice!.rttMs, 6);
+    // Processing: what the page measured per frame handled, for two stacks (one sends, one receives).
+    expect(alice!.processingMs).toBeUndefined();
+    expect(meter.snapshot(net.scheduler.now, [{ host: 'alice', peer: 'bob', settings }], true, 0.004)[0]!.processingMs).toBe(0.008);
+    expect(meter.framesHandled).toBe(net.events.filter((e) => e.type === 'frame').length);
     // bob only sends ACKs: no rate limit, no connection of his own sending data, the link's round trip as RTT.
     expect(bob!.rateBps).toBe(0);
     expect(bob!.utilisation).toBeUndefined();
     expect(bob!.bdpBytes).toBeUndefined();
     expect(bob!.throughputBps).toBeGreaterThan(0);
     expect(bob!.throughputBps).toBeLessThan(alice!.throughputBps / 10);
+  });
+
+  it('a receiver that does not read: its window (rwnd), not cwnd, limits the sender', () => {
+    const net = pair({ seed: 6, delayMs: 0 });
+    const settings: ConditionerSettings = { ...PERFECT, rateBps: 10_000_000, delayMs: 20 };
+    net.a.condition(settings);
+    const l = net.b.tcp.listen(9);
+    // bob reads only 4 KB every 100 ms: his buffer fills and the window he offers shrinks.
+    l.onConnection = () => {
+      const s = l.accept()!;
+      const drain = () => {
+        s.read(4096);
+        net.scheduler.after(100, drain, 'app');
+      };
+      drain();
+    };
+    const c = net.a.tcp.connect(parseIpv4('10.0.0.2')!, 9);
+    const pump = () => {
+      while (c.write(new Uint8Array(16384)) > 0);
+    };
+    c.onConnect = pump;
+    c.onWritable = pump;
+    net.run(5000);
+    const meter = new MetricsMeter(0);
+    for (const e of net.events) meter.apply(e);
+    const [alice] = meter.snapshot(net.scheduler.now, [{ host: 'alice', peer: 'bob', settings }], true);
+    expect(alice!.conn!.rwnd).toBeLessThan(alice!.conn!.cwnd);
+    expect(alice!.windowBy).toBe('rwnd');
+    expect(alice!.windowBytes).toBe(alice!.conn!.rwnd);
+    expect(alice!.windowBytes! / alice!.bdpBytes!).toBeLessThan(1);
+  });
+
+  it('counts exactly the last second of events even when the page\'s clock reading is older than the newest event', () => {
+    const meter = new MetricsMeter(0);
+    // bob receives a 1000-byte frame every 10 ms from t = 10 to t = 2000.
+    for (let t = 10, id = 1; t <= 2000; t += 10, id++) meter.apply({ type: 'frame', t, host: 'bob', iface: 'eth0', dir: 'rx', id, frame: new Uint8Array(1000) });
+    // The clock was last polled at 1800 ms: the window still ends at the newest event, 2000.
+    const [alice] = meter.snapshot(1800, [{ host: 'alice', peer: 'bob', settings: { ...PERFECT, rateBps: 1_000_000 } }], true);
+    expect(alice!.throughputBps).toBe(100 * 1000 * 8);
+    expect(alice!.utilisation).toBeCloseTo(0.8, 9);
   });
 });

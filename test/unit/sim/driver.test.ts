@@ -338,7 +338,19 @@ describe('RealtimeDriver', () => {
     const { scheduler, driver } = setup();
     scheduler.at(10, () => {}, 'rto');
     driver.setSpeed(0.25);
-    expect(driver.state()).toEqual({ mode: 'paused', speed: 0.25, now: 0, pending: 1, nextAt: 10, nextLabel: 'rto', eventsRun: 0, anchor: { wall: 1000, stack: 0 } });
+    expect(driver.state()).toEqual({ mode: 'paused', speed: 0.25, now: 0, pending: 1, nextAt: 10, nextLabel: 'rto', eventsRun: 0, busyMs: 0, anchor: { wall: 1000, stack: 0 } });
+  });
+
+  it('counts the wall time its events take (the stack\'s real processing time), not the waits between them', () => {
+    const { scheduler, driver, wall } = setup();
+    // Each event "computes" for 2 ms of wall time; they are 10 ms of stack time apart.
+    for (const at of [10, 20, 30]) scheduler.at(at, () => (wall.time += 2), 'work');
+    driver.step();
+    expect(driver.state().busyMs).toBe(2);
+    driver.run();
+    wall.advance(100);
+    expect(driver.state().busyMs).toBe(6);
+    expect(driver.state().eventsRun).toBe(3);
   });
 
   it('reports its anchor: while running, stack time t happened at wall anchor.wall + (t - anchor.stack) / speed, on the clock its origin names', () => {
