@@ -47,10 +47,16 @@ describe.skipIf(!hasChromium)('ladder, state machine and windows in Chromium', (
     expect(ack).toMatch(/^ACK seq=1 ack=1 win=\d+ len=0$/);
     // Absolute numbers on request: the SYN+ACK acknowledges the SYN's sequence number plus one.
     await page.locator('.flow-ladder .card-head button[aria-pressed]').click();
-    const [absSyn, absSynAck] = await tcpLabels(page);
-    const isn = Number(/seq=(\d+)/.exec(absSyn!)![1]);
+    const [absSyn, absSynAck, absAck] = await tcpLabels(page);
+    const num = (label: string | undefined, field: 'seq' | 'ack') => Number(new RegExp(`${field}=(\\d+)`).exec(label ?? '')?.[1]);
+    const isn = num(absSyn, 'seq');
+    const serverIsn = num(absSynAck, 'seq');
     expect(isn).toBeGreaterThan(0);
-    expect(Number(/ack=(\d+)/.exec(absSynAck!)![1])).toBe((isn + 1) % 2 ** 32);
+    expect(serverIsn).toBeGreaterThan(0);
+    expect(num(absSynAck, 'ack')).toBe((isn + 1) % 2 ** 32);
+    // The third segment: alice's next sequence number, acknowledging bob's ISN plus one.
+    expect(num(absAck, 'seq')).toBe((isn + 1) % 2 ** 32);
+    expect(num(absAck, 'ack')).toBe((serverIsn + 1) % 2 ** 32);
     await page.locator('.flow-ladder .card-head button[aria-pressed]').click();
     // States are written beside each host.
     expect(await page.locator('.flow-ladder g.state[data-host=alice] text').allTextContents()).toEqual(expect.arrayContaining(['SYN_SENT', 'ESTABLISHED']));
@@ -84,6 +90,10 @@ describe.skipIf(!hasChromium)('ladder, state machine and windows in Chromium', (
     await consoleCard.locator('.actions button').nth(1).click();
     await expect.poll(() => fsm.locator('[data-current-state]').textContent(), { timeout: 10_000 }).toBe('TIME_WAIT');
     await expect.poll(() => fsm.locator('[data-countdown]').textContent()).toMatch(/^2 MSL: \d+(\.\d)? s left$/);
+    // A countdown: it goes down as stack time passes.
+    const left = async () => Number(/([\d.]+) s left/.exec((await fsm.locator('[data-countdown]').textContent()) ?? '')?.[1]);
+    const before = await left();
+    await expect.poll(left, { timeout: 10_000 }).toBeLessThanOrEqual(before - 1);
     expect(await fsm.locator('g.node.on').getAttribute('data-node')).toBe('TIME_WAIT');
     // The ladder brackets the running 2 MSL timer on alice's side.
     await page.locator('.flow-ladder').scrollIntoViewIfNeeded();
@@ -127,6 +137,13 @@ describe.skipIf(!hasChromium)('ladder, state machine and windows in Chromium', (
       expect(await killed.getAttribute('data-label')).toMatch(/^SYN, ACK seq=0 ack=1 /);
       expect(await killed.locator('path.x').count()).toBe(1);
       expect(await killed.locator('polygon.tip').count()).toBe(0);
+      // The same frame in the packet list: clicking its arrow selects its row, coloured and marked as lost.
+      await killed.locator('line.hit').click({ force: true });
+      const listed = page.locator('.packets .row[aria-selected=true]');
+      await expect.poll(() => listed.count()).toBe(1);
+      expect(await listed.getAttribute('class')).toMatch(/\bc-lost\b/);
+      expect(await listed.locator('.info-text').textContent()).toMatch(/^23 → \d+ \[SYN, ACK\] Seq=\d+ Ack=\d+ /);
+      expect(await listed.locator('.fates').count()).toBe(1);
       // A SYN+ACK sent again arrives: an arrowhead, no X (the ladder redraws at most ~30 times a second: wait for it).
       const synAck = page.locator('.flow-ladder g.arrow[data-proto=tcp][data-fate=arrived][data-label^="SYN, ACK seq=0 ack=1"]').first();
       await expect.poll(() => synAck.locator('polygon.tip').count()).toBe(1);
@@ -136,6 +153,13 @@ describe.skipIf(!hasChromium)('ladder, state machine and windows in Chromium', (
       await synAck.locator('line.hit').click({ force: true });
       await expect.poll(() => synAck.evaluate((g) => g.classList.contains('sel'))).toBe(true);
       expect(await page.locator('#ladder-selected').textContent()).toMatch(/^bob → alice: SYN, ACK seq=0 ack=1/);
+      // ...and in the packet list and its detail.
+      const row = page.locator('.packets .row[aria-selected=true]');
+      await expect.poll(() => row.locator('.info-text').textContent()).toMatch(/^23 → \d+ \[SYN, ACK\]/);
+      expect(await row.getAttribute('class')).not.toMatch(/\bc-lost\b/);
+      const no = await row.getAttribute('data-no');
+      await expect.poll(() => page.locator('.packets .detail .frame-line').textContent()).toMatch(new RegExp(`^\\D*${no}\\D`));
+      expect(await page.locator('.packets .detail [data-abbrev="tcp"]').count()).toBe(1);
       // ...and the keyboard moves the selection to the frame before it.
       await page.locator('.flow-ladder .viewport').focus();
       await page.keyboard.press('ArrowUp');
