@@ -21,7 +21,7 @@
  * Numbers, not pass/fail. Headless Chromium draws at most 60 frames a second.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import type http from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -170,7 +170,7 @@ async function calibrate(browser: Browser, url: string): Promise<number> {
 /** Marks our Chromium among others on the machine (a harmless flag), so we measure only its processes. */
 const MARK = `--class=wiretab-bench-${process.pid}`;
 
-/** Resident memory (MiB) of our browser's renderer processes: the page's main thread and its worker live there. */
+/** Memory (MiB, PSS) of our browser's renderer processes: the page's main thread and its worker live there. */
 function rendererRssMiB(): number {
   const rows = execFileSync('ps', ['-eo', 'pid=,ppid=,rss=,args='], { encoding: 'utf8' })
     .split('\n')
@@ -187,8 +187,22 @@ function rendererRssMiB(): number {
       grew = true;
     }
   }
-  const kib = rows.filter((r) => ours.has(r.pid) && r.args.includes('--type=renderer')).reduce((n, r) => n + r.rss, 0);
+  // PSS, not RSS: renderers share much of their memory (V8's snapshot, fonts, the zygote's pages), and RSS
+  // would count it once per process; an idle spare renderer would add its whole RSS too.
+  const kib = rows
+    .filter((r) => ours.has(r.pid) && r.args.includes('--type=renderer'))
+    .reduce((n, r) => n + (pssKiB(r.pid) ?? r.rss), 0);
   return kib / 1024;
+}
+
+/** Proportional set size of a process, KiB (undefined where /proc has no smaps_rollup). */
+function pssKiB(pid: number): number | undefined {
+  try {
+    const m = /^Pss:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8'));
+    return m ? Number(m[1]) : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 async function memory(browser: Browser, url: string): Promise<void> {
@@ -205,8 +219,8 @@ async function memory(browser: Browser, url: string): Promise<void> {
   };
   await page.locator('select', { has: page.locator('option', { hasText: /1,000,000/ }) }).first().selectOption({ label: '1,000,000' });
   await show(page, 'Sockets');
-  console.log(`\nmemory: packet list keeps 1,000,000 rows; renderer RSS and page JS heap as frames pile up (no rate limit)`);
-  console.log(`  frames      renderer RSS   page JS heap   (both after a forced GC in page and worker)`);
+  console.log(`\nmemory: packet list keeps 1,000,000 rows; renderer PSS and page JS heap as frames pile up (no rate limit)`);
+  console.log(`  frames      renderer PSS   page JS heap   (both after a forced GC in page and worker)`);
   const start = Date.now();
   let next = 0;
   while (Date.now() - start < 15 * 60_000) {
@@ -221,6 +235,31 @@ async function memory(browser: Browser, url: string): Promise<void> {
     await page.waitForTimeout(1000);
   }
   await stopBulk(page);
+  // Scrolling the full list: wheel through it for a few seconds while measuring frames,
+  // then drag the scroll position to the end and check the last row is drawn.
+  await show(page, 'Packets');
+  const list = page.locator('.packets .scroller');
+  await list.evaluate((el) => (el.scrollTop = el.scrollHeight / 2));
+  await page.locator('.packets input[type=checkbox]').first().uncheck().catch(() => {});
+  const box = (await list.boundingBox())!;
+  await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
+  let wheeling = true;
+  const wheel = (async () => {
+    while (wheeling) {
+      await page.mouse.wheel(0, 400);
+      await page.waitForTimeout(16);
+    }
+  })();
+  const m = await measure(page, 4);
+  wheeling = false;
+  await wheel;
+  const rows = await framesSeen(page);
+  await list.evaluate((el) => (el.scrollTop = el.scrollHeight));
+  await page.waitForTimeout(500);
+  const lastNo = await page.locator('.packets .row').last().getAttribute('data-no');
+  const spacer = await page.locator('.packets .spacer').evaluate((el) => el.getBoundingClientRect().height);
+  console.log(`  scrolling the list by wheel: ${m.fps.toFixed(1)} fps, median ${m.medianMs.toFixed(1)} ms, ${(m.over20 * 100).toFixed(1)} % over 20 ms, worst ${m.worstMs.toFixed(0)} ms`);
+  console.log(`  scrolled to the end: last row drawn is No. ${lastNo} (${rows} frames seen; the list keeps the newest 1,000,000), spacer ${(spacer / 1e6).toFixed(1)} M px`);
   await page.close();
 }
 
@@ -233,13 +272,17 @@ function buildUnminified(): string {
   return out;
 }
 const { server, url } = await serve(dist);
-const browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--js-flags=--expose-gc', MARK] });
+const launchBrowser = () => chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--js-flags=--expose-gc', MARK] });
+let browser = await launchBrowser();
 try {
-  const mbps = await calibrate(browser, url);
-  console.log(`alice's link rate for ~${FRAMES_PER_S} frames/s: ${mbps} Mbit/s (bulk transfer to bob's discard service)\n`);
-  console.log(`${'view'.padEnd(46)} ${'frames/s'.padStart(8)} ${'fps'.padStart(5)} ${'median'.padStart(7)} ${'>20ms'.padStart(6)} ${'worst'.padStart(7)}   display lag p50/p95/max`);
-  for (const s of SCENARIOS) {
-    if (ONLY && !ONLY.some((o) => s.name.includes(o))) continue;
+  const scenarios = SCENARIOS.filter((s) => !ONLY || ONLY.some((o) => s.name.includes(o)));
+  // Calibrated only when a view is measured: its page's memory would otherwise linger into the memory run.
+  const mbps = scenarios.length > 0 ? await calibrate(browser, url) : 0;
+  if (scenarios.length > 0) {
+    console.log(`alice's link rate for ~${FRAMES_PER_S} frames/s: ${mbps} Mbit/s (bulk transfer to bob's discard service)\n`);
+    console.log(`${'view'.padEnd(46)} ${'frames/s'.padStart(8)} ${'fps'.padStart(5)} ${'median'.padStart(7)} ${'>20ms'.padStart(6)} ${'worst'.padStart(7)}   display lag p50/p95/max`);
+  }
+  for (const s of scenarios) {
     const page = await openSolo(browser, url, s.query);
     if (s.view) await show(page, 'Link & ping');
     await setRate(page, mbps);
@@ -268,7 +311,12 @@ try {
     );
     await page.close();
   }
-  if (!ONLY || ONLY.includes('memory')) await memory(browser, url);
+  if (!ONLY || ONLY.includes('memory')) {
+    // A fresh browser, so nothing the views' pages left behind is counted.
+    await browser.close();
+    browser = await launchBrowser();
+    await memory(browser, url);
+  }
 } finally {
   await browser.close();
   server.close();
