@@ -314,6 +314,13 @@ export const en = {
   'cause.edge.closeSndFin': 'CLOSE / snd FIN',
   'cause.edge.rcvFinAck': 'rcv FIN,ACK / snd ACK',
   'cause.edge.timeWait': 'timeout = 2 MSL',
+  'sockets.cwndNumbers': 'cwnd {cwnd} B = {segments} × MSS ({mss} B); ssthresh {ssthresh}; flight {flight} B; {about}',
+  'tables.linkUp': 'UP',
+  'tables.linkDown': 'DOWN',
+  'tables.defaultRoute': 'default',
+  'ladder.zoomValue': '{scale} px/ms',
+  'windows.inMss': '({count} MSS)',
+  'windows.tip.mss': 'Maximum segment size: the most data this side puts in one segment (the smaller of the two sides\' MSS options, less the timestamp option when it is used).',
 
   'windows.title': 'Sliding windows',
   'windows.intro': 'The byte lines of the textbook, drawn from the stack\'s real variables and updated on every ACK. The sender may have at most min(cwnd, peer\'s window) bytes unacknowledged; the receiver offers what is free in its buffer.',

@@ -312,6 +312,13 @@ export const zhCN: Messages = {
   'cause.edge.closeSndFin': '关闭 / 发送 FIN',
   'cause.edge.rcvFinAck': '收到 FIN,ACK / 发送 ACK',
   'cause.edge.timeWait': '超时 = 2 MSL',
+  'sockets.cwndNumbers': 'cwnd {cwnd} B = {segments} × MSS（{mss} B）；ssthresh {ssthresh}；在途 {flight} B；{about}',
+  'tables.linkUp': '启用',
+  'tables.linkDown': '停用',
+  'tables.defaultRoute': '默认',
+  'ladder.zoomValue': '{scale} 像素/毫秒',
+  'windows.inMss': '（{count} 个 MSS）',
+  'windows.tip.mss': '最大报文段长度：这一端在一个报文段里最多放多少数据（取双方 MSS 选项中较小的一个，用了时间戳选项时再减去它的长度）。',
 
   'windows.title': '滑动窗口',
   'windows.intro': '教科书里的字节序列图，按协议栈的真实变量绘制，每收到一个 ACK 就更新。发送方最多只能有 min(cwnd, 对方窗口) 字节未被确认；接收方通告的是自己缓冲区里的空闲空间。',

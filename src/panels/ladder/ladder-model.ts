@@ -37,7 +37,7 @@
  * renderer (`visible`), found by binary search.
  */
 
-import type { FrameEvent, TimerEvent, TraceEvent } from '../../../worker/trace/events';
+import type { AppEvent, FrameEvent, TimerEvent, TraceEvent } from '../../../worker/trace/events';
 import { frameIdentity } from '../../lib/frame-identity';
 import type { PeerEvent } from '../../lib/peer/peer-trace';
 import { flagNames, frameKind, otherLabel, tcpFields, type FrameKind, type TcpHeaderFields } from './frame-label';
@@ -129,7 +129,7 @@ export interface PhaseItem {
   conn: '';
   t: number;
   op: number;
-  phase: string;
+  phase: AppEvent['phase'];
   detail: string;
 }
 
