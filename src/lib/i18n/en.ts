@@ -319,6 +319,7 @@ export const en = {
   'tables.linkDown': 'DOWN',
   'tables.defaultRoute': 'default',
   'ladder.zoomValue': '{scale} px/ms',
+  'ladder.droppedAtSender': 'dropped before it left the sender',
   'windows.inMss': '({count} MSS)',
   'windows.tip.mss': 'Maximum segment size: the most data this side puts in one segment (the smaller of the two sides\' MSS options, less the timestamp option when it is used).',
 

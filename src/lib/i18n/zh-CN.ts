@@ -317,6 +317,7 @@ export const zhCN: Messages = {
   'tables.linkDown': '停用',
   'tables.defaultRoute': '默认',
   'ladder.zoomValue': '{scale} 像素/毫秒',
+  'ladder.droppedAtSender': '还没离开发送方就被丢弃',
   'windows.inMss': '（{count} 个 MSS）',
   'windows.tip.mss': '最大报文段长度：这一端在一个报文段里最多放多少数据（取双方 MSS 选项中较小的一个，用了时间戳选项时再减去它的长度）。',
 
