@@ -9,6 +9,7 @@
  */
 
 import { readStored, STORAGE_KEYS, urlParam, writeStored } from '../prefs';
+import { causeText } from './cause-text';
 import { en, type MessageKey, type Messages } from './en';
 import { format, isLocale, LOCALES, matchLocale, parts, pickLocale, type Locale, type Part, type PlaceholdersOf } from './format';
 import { zhCN } from './zh-CN';
@@ -49,6 +50,9 @@ export class I18n {
     return Object.hasOwn(dict, key) ? dict[key] : undefined;
   };
 
+  /** Why a TCP connection changed state (a traced cause, or a state diagram label), in the current locale: cause-text.ts. */
+  cause = (cause: string): string => causeText(cause, (key) => DICTIONARIES[this.locale][key]);
+
   /** The text for `key` cut at its placeholders, for placeholders rendered as markup. */
   parts = (key: MessageKey): Part[] => parts(DICTIONARIES[this.locale][key]);
 
@@ -75,3 +79,4 @@ export const i18n = new I18n();
 /** Shorthand for templates: `{t('app.tagline')}`. */
 export const t = i18n.t;
 export const tMaybe = i18n.maybe;
+export const tCause = i18n.cause;

@@ -42,18 +42,34 @@ export const NODES: readonly NodePlace[] = [
 export const NODE_W = 140;
 export const NODE_H = 34;
 
+/** The RFC figure's labels (event / action); shown translated (src/lib/i18n/cause-text.ts). */
+export type EdgeLabel =
+  | 'passive OPEN'
+  | 'CLOSE'
+  | 'active OPEN / snd SYN'
+  | 'rcv SYN / snd SYN,ACK'
+  | 'SEND / snd SYN'
+  | 'rcv RST'
+  | 'rcv ACK of SYN'
+  | 'rcv SYN,ACK / snd ACK'
+  | 'CLOSE / snd FIN'
+  | 'rcv FIN / snd ACK'
+  | 'rcv ACK of FIN'
+  | 'rcv FIN,ACK / snd ACK'
+  | 'timeout = 2 MSL';
+
 export interface EdgeSpec {
   id: string;
   from: NodeId;
   to: NodeId;
-  /** The RFC figure's label: event / action. */
-  label: string;
+  /** The RFC figure's label: event / action ('' for abort edges, drawn without one). */
+  label: EdgeLabel | '';
   /** Bend of the drawn curve, px (sign picks the side). */
   bend: number;
   abort?: boolean;
 }
 
-const e = (from: NodeId, to: NodeId, label: string, bend = 0): EdgeSpec => ({ id: `${from}>${to}`, from, to, label, bend });
+const e = (from: NodeId, to: NodeId, label: EdgeLabel, bend = 0): EdgeSpec => ({ id: `${from}>${to}`, from, to, label, bend });
 
 export const EDGES: readonly EdgeSpec[] = [
   e('CLOSED', 'LISTEN', 'passive OPEN', -30),

@@ -37,7 +37,7 @@
  * renderer (`visible`), found by binary search.
  */
 
-import type { FrameEvent, TimerEvent, TraceEvent } from '../../../worker/trace/events';
+import type { AppEvent, FrameEvent, TimerEvent, TraceEvent } from '../../../worker/trace/events';
 import { frameIdentity } from '../../lib/frame-identity';
 import type { PeerEvent } from '../../lib/peer/peer-trace';
 import { flagNames, frameKind, otherLabel, tcpFields, type FrameKind, type TcpHeaderFields } from './frame-label';
@@ -49,6 +49,22 @@ export interface FrameRef {
 
 /** How a frame's trip ended: arrived, killed by the conditioner, or still (or forever, as far as we know) on its way. */
 export type ArrowFate = 'arrived' | 'lost' | 'corrupted' | 'pending';
+
+/**
+ * Where a killed frame died: at the sender, before it left (the cable
+ * unplugged, too big for the link's MTU, the rate limiter's queue full, a
+ * transmitter that would not take it), or on the link (lost, damaged, or
+ * dropped by hand while held or delayed there).
+ */
+export type DiedAt = 'sender' | 'link';
+
+/** How far from the sender's column towards the receiver's a frame that died there ends in its X. */
+export const DIED_AT_REACH: Readonly<Record<DiedAt, number>> = { sender: 0.15, link: 0.5 };
+
+/** How far an arrow is drawn, as a fraction of the way from its sender's column to its receiver's: all the way unless it was killed. */
+export function arrowReach(a: ArrowItem): number {
+  return a.diedAt === undefined ? 1 : DIED_AT_REACH[a.diedAt];
+}
 
 export interface ArrowItem {
   kind: 'arrow';
@@ -78,6 +94,8 @@ export interface ArrowItem {
   /** The summary line for frames that are not TCP. */
   text: string;
   fate: ArrowFate;
+  /** Where it died, when it was killed (fate lost or corrupted). */
+  diedAt: DiedAt | undefined;
   /** Other things the conditioner did to it: delayed, reordered, duplicated, held, queued. */
   marks: string[];
   delayMs: number | undefined;
@@ -129,7 +147,7 @@ export interface PhaseItem {
   conn: '';
   t: number;
   op: number;
-  phase: string;
+  phase: AppEvent['phase'];
   detail: string;
 }
 
@@ -141,16 +159,19 @@ export const BRACKET_TIMERS = new Set(['rto', 'syn', 'synack', 'persist', 'time-
 /** Which timer of the connection each kind runs on (tcb.ts): kinds on one slot replace each other. */
 const TIMER_SLOT: Record<string, string> = { rto: 'rtx', syn: 'rtx', synack: 'rtx', persist: 'rtx', 'time-wait': 'close', 'fin-wait-2': 'close', 'delayed-ack': 'delack', keepalive: 'keep' };
 
-/** Fates that end a frame's trip. */
-const KILLED: Record<string, 'lost' | 'corrupted' | undefined> = {
-  'lost-random': 'lost',
-  'lost-burst': 'lost',
-  'queue-full': 'lost',
-  'too-big': 'lost',
-  unplugged: 'lost',
-  dropped: 'lost',
-  'link-busy': 'lost',
-  corrupted: 'corrupted',
+/** Fates that end a frame's trip (the conditioner's, worker/link/conditioner.ts), and where the frame died. */
+const KILLED: Record<string, { fate: 'lost' | 'corrupted'; at: DiedAt } | undefined> = {
+  'lost-random': { fate: 'lost', at: 'link' },
+  'lost-burst': { fate: 'lost', at: 'link' },
+  // Held or delayed in the conditioner (on its way), then dropped by hand or when the link was flushed.
+  dropped: { fate: 'lost', at: 'link' },
+  // One bit flipped on the way; the receiver's checksum then throws it away.
+  corrupted: { fate: 'corrupted', at: 'link' },
+  // Never left: the rate limiter's queue was full, the link's MTU too small, the cable unplugged, the transmitter busy.
+  'queue-full': { fate: 'lost', at: 'sender' },
+  'too-big': { fate: 'lost', at: 'sender' },
+  unplugged: { fate: 'lost', at: 'sender' },
+  'link-busy': { fate: 'lost', at: 'sender' },
 };
 
 /** One name for a connection whichever side names it: "10.0.0.1:49152>10.0.0.2:23" and its reverse give the same key. */
@@ -402,6 +423,7 @@ export class LadderModel {
       winShift,
       text: tcp ? '' : otherLabel(frame),
       fate: 'pending',
+      diedAt: undefined,
       marks: [],
       delayMs: undefined,
       retransmit: undefined,
@@ -482,7 +504,7 @@ export class LadderModel {
 
   /** A second copy of a delivered frame: it left with the original (sharing its sending on the axis) and arrives on its own. */
   private copyOf(first: ArrowItem): ArrowItem {
-    const a: ArrowItem = { ...first, n: this.itemBase + this.items.length, marks: [...first.marks], copy: true, rxOp: -1, t1: undefined, rxRef: undefined, fate: 'pending', peerTime: undefined };
+    const a: ArrowItem = { ...first, n: this.itemBase + this.items.length, marks: [...first.marks], copy: true, rxOp: -1, t1: undefined, rxRef: undefined, fate: 'pending', diedAt: undefined, peerTime: undefined };
     this.addItem(a);
     return a;
   }
@@ -600,8 +622,10 @@ export class LadderModel {
   private markFate(a: ArrowItem, fate: string, delayMs: number | undefined): void {
     const killed = KILLED[fate];
     if (killed) {
-      if (a.fate === 'pending') a.fate = killed;
-      else if (!a.marks.includes(fate)) a.marks.push(fate);
+      if (a.fate === 'pending') {
+        a.fate = killed.fate;
+        a.diedAt = killed.at;
+      } else if (!a.marks.includes(fate)) a.marks.push(fate);
     } else if (fate !== 'released' && !a.marks.includes(fate)) a.marks.push(fate);
     if (delayMs !== undefined && fate === 'delayed') a.delayMs = delayMs;
   }
@@ -835,7 +859,7 @@ export class LadderModel {
     const y0 = a.txOp >= 0 ? this.y(a.txOp) : this.y(a.rxOp) - 1.5 * gap;
     let y1: number;
     if (a.rxOp >= 0) y1 = this.y(a.rxOp);
-    else if (a.fate === 'lost' || a.fate === 'corrupted') y1 = y0 + gap; // drawn to mid-link, where it died
+    else if (a.fate === 'lost' || a.fate === 'corrupted') y1 = y0 + gap; // drawn to where it died (arrowReach)
     else y1 = y0 + 1.5 * gap; // not arrived (yet), or its arrival is not ours to see
     return { y0, y1 };
   }

@@ -6,7 +6,8 @@
 import { describe, expect, it } from 'vitest';
 import { parseIpv4 } from '../../../worker/wire/addr';
 import type { TraceEvent } from '../../../worker/trace/events';
-import { LadderModel, arrowLabel, connKey, type ArrowItem, type LadderItem, type StateItem, type TimerItem } from '../../../src/panels/ladder/ladder-model';
+import type { ConditionerSettings } from '../../../worker/link/conditioner';
+import { DIED_AT_REACH, LadderModel, arrowLabel, arrowReach, connKey, type ArrowItem, type LadderItem, type StateItem, type TimerItem } from '../../../src/panels/ladder/ladder-model';
 import { pair } from '../../helpers/lan';
 
 const ip = (s: string) => parseIpv4(s)!;
@@ -94,6 +95,8 @@ describe('ladder model', () => {
     const m = solo(net.events);
     const [lost, again] = tcpArrows(m);
     expect(lost!.fate).toBe('lost');
+    expect(lost!.diedAt).toBe('link');
+    expect(arrowReach(lost!)).toBe(0.5);
     expect(lost!.t1).toBeUndefined();
     const { y0, y1 } = m.arrowYs(lost!);
     expect(y1 - y0).toBe(m.layout.rowGap);
@@ -105,6 +108,42 @@ describe('ladder model', () => {
     expect(syn[0]!.end).toBe('fire');
     expect(syn[0]!.host).toBe('alice');
     expect(m.y(syn[0]!.endOp)).toBeGreaterThan(m.y(syn[0]!.startOp));
+  });
+
+  it('ends a killed frame where it died: near the sender when it never left, mid-link when the link lost it', () => {
+    /** alice's first SYN, sent through a conditioner set up once ARP is done (so ARP is not what it kills). */
+    const firstSyn = (settings: Partial<ConditionerSettings>) => {
+      const net = pair();
+      const cond = net.a.condition({});
+      net.a.ping(ip('10.0.0.2'), { count: 1 });
+      net.run(50);
+      cond.configure(settings);
+      net.b.tcp.listen(7000);
+      net.a.tcp.connect(ip('10.0.0.2'), 7000);
+      net.run(5);
+      return tcpArrows(solo(net.events))[0]!;
+    };
+    const cases: [Partial<ConditionerSettings>, ArrowItem['fate'], ArrowItem['diedAt']][] = [
+      [{ unplugged: true }, 'lost', 'sender'],
+      [{ mtu: 40 }, 'lost', 'sender'], // too big for the link: a SYN with options is over 40 bytes of IP
+      [{ rateBps: 8000, queueFrames: 0 }, 'lost', 'sender'], // the rate limiter's queue has no room
+      [{ loss: { model: 'random', percent: 100, correlation: 0 } }, 'lost', 'link'],
+      [{ corruptPercent: 100 }, 'corrupted', 'link'],
+    ];
+    for (const [settings, fate, diedAt] of cases) {
+      const syn = firstSyn(settings);
+      expect([JSON.stringify(settings), syn.fate, syn.diedAt]).toEqual([JSON.stringify(settings), fate, diedAt]);
+      expect(arrowReach(syn)).toBe(DIED_AT_REACH[diedAt!]);
+    }
+    expect(DIED_AT_REACH.sender).toBeLessThan(0.25);
+    expect(DIED_AT_REACH.link).toBe(0.5);
+    // A frame that arrived is drawn all the way.
+    expect(arrowReach(firstSyn({}))).toBe(1);
+    // In a pairing, a frame the peer's conditioner refused dies by the peer's column, the sender.
+    const m = new LadderModel({ hosts: HOSTS, local: ['alice'] });
+    m.applyPeer([{ kind: 'fate', t: 7, id: 42, fate: 'queue-full', head: undefined }]);
+    const refused = m.arrows()[0]!;
+    expect([refused.from, refused.fate, refused.diedAt]).toEqual(['bob', 'lost', 'sender']);
   });
 
   it('brackets TIME_WAIT from the last ACK until 2 MSL fires, and shows it running meanwhile', () => {

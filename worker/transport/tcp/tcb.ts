@@ -26,6 +26,7 @@ import type { Timer } from '../../sim/scheduler';
 import { HEADROOM } from '../../net/ipv4';
 import { SocketError } from '../udp';
 import { Assembler } from './assembler';
+import type { FailCode, FailedCause, StateCause } from './causes';
 import { createCongestionControl, type CongestionControl, type CongestionSnapshot } from './congestion';
 import { DEFAULT_TCP_CONFIG, windowScaleFor, type TcpConfig, type TcpState } from './config';
 import { RttEstimator } from './rtt';
@@ -699,7 +700,7 @@ export class TcpSocket implements TcpSocketEvents {
   }
 
   /** SYN_RCVD -> ESTABLISHED: our SYN is acknowledged (RFC 9293 3.10.7.4 "fifth"). */
-  private establishFromSynRcvd(seg: SegmentIn, cause: string): void {
+  private establishFromSynRcvd(seg: SegmentIn, cause: StateCause): void {
     this.stopTimer(this.rtxTimer, this.rtxKind);
     const synAckRetransmitted = this.retries > 0;
     this.retries = 0;
@@ -1580,7 +1581,7 @@ export class TcpSocket implements TcpSocketEvents {
     ctx.timer('start', 'keepalive', this.name, this.keepTimer.deadline);
   }
 
-  private enterTimeWait(cause: string): void {
+  private enterTimeWait(cause: StateCause): void {
     this.stopTimer(this.rtxTimer, this.rtxKind);
     this.stopTimer(this.keepTimer, 'keepalive');
     if (!this.config.timeWait) {
@@ -1651,7 +1652,7 @@ export class TcpSocket implements TcpSocketEvents {
     }
   }
 
-  private setState(to: TcpState, cause: string): void {
+  private setState(to: TcpState, cause: StateCause | FailedCause): void {
     const from = this.state;
     this.state = to;
     const ctx = this.tcp.ctx;
@@ -1713,7 +1714,7 @@ export class TcpSocket implements TcpSocketEvents {
   }
 
   /** `event` says what happened, as the state diagram labels a transition ("rcv RST"); the code is added to it. */
-  private fail(code: 'ECONNREFUSED' | 'ECONNRESET' | 'ETIMEDOUT', message: string, event: string): void {
+  private fail(code: FailCode, message: string, event: StateCause): void {
     const ctx = this.tcp.ctx;
     if (ctx.tracing) ctx.emit({ type: 'tcp', t: ctx.now, host: ctx.hostName, conn: this.name, what: 'error', code, detail: message });
     this.becomeClosed(`${event} (${code})`);
@@ -1728,7 +1729,7 @@ export class TcpSocket implements TcpSocketEvents {
   }
 
   /** Everything stops; the layer forgets the connection. */
-  private becomeClosed(cause: string): void {
+  private becomeClosed(cause: StateCause | FailedCause): void {
     this.stopTimer(this.rtxTimer, this.rtxKind);
     this.stopTimer(this.delackTimer, 'delayed-ack');
     this.stopTimer(this.keepTimer, 'keepalive');
