@@ -588,7 +588,6 @@ export const en = {
   'packets.encap.payload': "data",
   'packets.encap.overhead': "{name}: {bytes} bytes of header ({percent}% of the frame)",
   'packets.encap.total': "Headers: {bytes} of {total} bytes ({percent}%); data: {data} bytes.",
-  'packets.encap.fcs': "No FCS here: a real Ethernet would add 4 bytes of CRC (and 8 of preamble, 12 of gap) on the wire.",
   'packets.explain.eth.dst': "The next hop’s MAC address: the host (or router) on this link that should take the frame. All ones is broadcast.",
   'packets.explain.eth.src': "The MAC address of the card that sent the frame.",
   'packets.explain.eth.type': "Which protocol the payload is: 0x0800 IPv4, 0x0806 ARP.",
@@ -620,7 +619,7 @@ export const en = {
   'packets.explain.tcp.options.sack': "Byte ranges received after a gap, so the sender resends only what is missing.",
   'packets.explain.tcp.options.timestamp': "The sender’s clock and the echo of the peer’s: used to measure the round-trip time and to reject old wrapped segments (PAWS).",
   'packets.explain.tcp.analysis.flags': "Found by the stack itself while it sent or received this segment, not guessed from the capture.",
-  // The packet detail’s meanings and notes (src/lib/dissect); labels and protocol vocabulary stay English
+  // The packet detail’s meanings and notes (src/lib/dissect) and the encapsulation’s wire line; labels and protocol vocabulary stay English
   'dissect.flag.set': "Set",
   'dissect.flag.notSet': "Not set",
   'dissect.flag.setBecause': "Set: {meaning}",
@@ -797,6 +796,12 @@ export const en = {
   'dissect.dns.soa.minimum': "seconds a \"no such name\" answer may be cached (RFC 2308 4)",
   'dissect.dns.txt': "a length byte and up to 255 bytes of text",
   'dissect.dns.raw': "{type} data, kept as bytes",
+  'dissect.encap.padding': "padding",
+  'dissect.encap.paddingPart': "{bytes} padding",
+  'dissect.encap.wireOnly': "on the wire, not in the capture",
+  'dissect.encap.wire': "On the wire: {frame} + 4 FCS = {wire} bytes, plus 8 of preamble and 12 of inter-frame gap.",
+  'dissect.encap.wirePadded': "On the wire: {frame} + {pad} padding (up to the 60-byte minimum) + 4 FCS = {wire} bytes, plus 8 of preamble and 12 of inter-frame gap.",
+  'dissect.encap.fcsWhy': "The FCS is a CRC-32 that the sending card appends and the receiving card checks and strips, so captures seldom show it; our frames travel over a data channel that checks integrity itself and carry none.",
   // The host tables panel (src/panels/tables)
   'tables.title': 'Host tables',
   'tables.intro': 'What a host keeps about the network, as Linux would print it with ip addr, ip route, ip neigh, nstat and ss -l. Refreshed twice a second.',

@@ -585,7 +585,6 @@ export const zhCN: Messages = {
   'packets.encap.payload': "数据",
   'packets.encap.overhead': "{name}：首部 {bytes} 字节（占整帧 {percent}%）",
   'packets.encap.total': "首部：{bytes} / {total} 字节（{percent}%）；数据：{data} 字节。",
-  'packets.encap.fcs': "这里没有 FCS：真实的以太网在线路上还会加 4 字节 CRC（以及 8 字节前导码和 12 字节帧间隙）。",
   'packets.explain.eth.dst': "下一跳的 MAC 地址：本链路上应当接收这一帧的主机（或路由器）。全 1 表示广播。",
   'packets.explain.eth.src': "发出这一帧的网卡的 MAC 地址。",
   'packets.explain.eth.type': "载荷是哪种协议：0x0800 为 IPv4，0x0806 为 ARP。",
@@ -617,7 +616,7 @@ export const zhCN: Messages = {
   'packets.explain.tcp.options.sack': "在空缺之后已收到的字节范围，发送方只需重传缺失的部分。",
   'packets.explain.tcp.options.timestamp': "发送方的时钟值和对端时钟值的回显：用于测量往返时间，并拒绝回绕后的旧报文段（PAWS）。",
   'packets.explain.tcp.analysis.flags': "由协议栈在发送或接收这个报文段时亲自得出，而不是从抓包中推测。",
-  // 数据包详情中的含义与注释 (src/lib/dissect)；字段名和协议术语保持英文
+  // 数据包详情中的含义与注释 (src/lib/dissect) 以及封装视图的线路一行；字段名和协议术语保持英文
   'dissect.flag.set': "已置 1",
   'dissect.flag.notSet': "未置 1",
   'dissect.flag.setBecause': "已置 1：{meaning}",
@@ -794,6 +793,12 @@ export const zhCN: Messages = {
   'dissect.dns.soa.minimum': "“没有这个名字”这种回答可以缓存的秒数（RFC 2308 4）",
   'dissect.dns.txt': "一个长度字节，后跟最多 255 字节的文本",
   'dissect.dns.raw': "{type} 数据，按原样保留为字节",
+  'dissect.encap.padding': "填充",
+  'dissect.encap.paddingPart': "{bytes} 填充",
+  'dissect.encap.wireOnly': "只在线路上，抓包里没有",
+  'dissect.encap.wire': "线路上：{frame} + 4 FCS = {wire} 字节，另有 8 字节前导码和 12 字节帧间隙。",
+  'dissect.encap.wirePadded': "线路上：{frame} + {pad} 填充（补足最短的 60 字节）+ 4 FCS = {wire} 字节，另有 8 字节前导码和 12 字节帧间隙。",
+  'dissect.encap.fcsWhy': "FCS 是发送方网卡追加的 CRC-32，接收方网卡检验后就把它去掉，所以抓包里一般看不到；我们的帧走的是数据通道，完整性由通道自己检验，因此不带 FCS。",
   // 主机表面板 (src/panels/tables)
   'tables.title': '主机表',
   'tables.intro': '主机记住的网络信息，就像 Linux 用 ip addr、ip route、ip neigh、nstat 和 ss -l 打印出来的那样。每秒刷新两次。',
