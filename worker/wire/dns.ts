@@ -151,6 +151,70 @@ export interface DnsMessage extends DnsHeader {
   additionals: DnsRecord[];
 }
 
+/**
+ * What the fields mean, as English templates with {placeholders}. The packet
+ * detail shows them translated: each id has a dictionary key
+ * `dissect.dns.<id>` in src/lib/i18n with this very English text (a unit test
+ * keeps the two equal). Vocabulary-only meanings (NOERROR, TYPE 1) have no id.
+ */
+export const DNS_NOTES = {
+  txid: 'chosen at random by the asker; the answer must carry the same (RFC 5452)',
+  'qr.response': 'a response',
+  'qr.query': 'a query',
+  'opcode.query': '{name}: a standard query',
+  'aa.set': 'authoritative answer: the server owns this zone',
+  'aa.clear': 'not authoritative',
+  'tc.set': 'truncated: the answer did not fit; ask again over TCP or with EDNS',
+  'tc.clear': 'not truncated',
+  'rd.set': 'recursion desired: the asker wants a complete answer',
+  'rd.clear': 'no recursion wanted',
+  'ra.set': 'recursion available at this server',
+  'ra.clear': 'this server does not recurse',
+  z: 'reserved, zero',
+  ad: 'authentic data (DNSSEC)',
+  cd: 'checking disabled (DNSSEC)',
+  'count.qd': 'number of questions',
+  'count.an': 'number of answer records',
+  'count.ns': 'number of authority records',
+  'count.ar': 'number of additional records',
+  'name.labels': "{bytes} bytes of length-prefixed labels, ending with the root's zero",
+  'name.partial': 'labels written out here; the rest of the name follows the pointer',
+  'name.pointer': 'the whole name is a pointer to an earlier one',
+  pointer: 'the rest of the name is at offset {offset} (RFC 1035 4.1.4)',
+  qtype: 'QTYPE {type}: what kind of record is asked for',
+  'qclass.in': 'QCLASS {class}: the Internet',
+  'edns.size': 'EDNS: the largest UDP answer the sender can take (RFC 6891 6.1.2)',
+  'edns.flags': 'EDNS version {version}',
+  'edns.flags.do': 'EDNS version {version}, DNSSEC OK',
+  ttl: 'seconds this record may be cached',
+  'ttl.high': 'seconds this record may be cached (sent as {sent}, read as 0: RFC 2181 8)',
+  rdlength: 'length of the record data',
+  a: 'IPv4 address',
+  aaaa: 'IPv6 address',
+  'mx.preference': 'lower is preferred',
+  'soa.serial': 'version of the zone',
+  'soa.refresh': 'seconds between secondary checks',
+  'soa.retry': 'seconds before a failed check is retried',
+  'soa.expire': 'seconds a secondary keeps serving without the primary',
+  'soa.minimum': 'seconds a "no such name" answer may be cached (RFC 2308 4)',
+  txt: 'a length byte and up to 255 bytes of text',
+  raw: '{type} data, kept as bytes',
+} as const;
+
+export type DnsNoteId = keyof typeof DNS_NOTES;
+
+/** A meaning by id, with the values to put in its template. */
+export interface DnsNote {
+  id: DnsNoteId;
+  params?: Readonly<Record<string, string | number>>;
+}
+
+const note = (id: DnsNoteId, params?: Readonly<Record<string, string | number>>): DnsNote => (params ? { id, params } : { id });
+
+function noteText(n: DnsNote): string {
+  return DNS_NOTES[n.id].replace(/\{([A-Za-z0-9_]+)\}/g, (whole, name: string) => (n.params?.[name] === undefined ? whole : String(n.params[name])));
+}
+
 /** One field of a message for the packet detail: where it is and what it means. */
 export interface DnsField {
   /** "Header", "Question 1", "Answer 2", "Authority 1", "Additional 1". */
@@ -162,7 +226,10 @@ export interface DnsField {
   /** For bit fields inside `length` bytes (the flags), which bits. */
   mask?: number;
   value: string;
+  /** In English. */
   meaning: string;
+  /** The same meaning by id, for a translated detail; absent when the meaning is only a name (NOERROR, TYPE 1). */
+  note?: DnsNote;
 }
 
 // ---------------------------------------------------------------- names (text)
@@ -304,8 +371,10 @@ class Reader {
     return undefined;
   }
 
-  field(section: string, name: string, at: number, length: number, value: string, meaning: string, mask?: number): void {
-    this.fields?.push({ section, name, offset: at - this.base, length, value, meaning, ...(mask === undefined ? {} : { mask }) });
+  /** `meaning`: a note, or a bare name (vocabulary such as NOERROR). */
+  field(section: string, name: string, at: number, length: number, value: string, meaning: string | DnsNote, mask?: number): void {
+    const text = typeof meaning === 'string' ? meaning : noteText(meaning);
+    this.fields?.push({ section, name, offset: at - this.base, length, value, meaning: text, ...(typeof meaning === 'string' ? {} : { note: meaning }), ...(mask === undefined ? {} : { mask }) });
   }
 
   /** RFC 1035 4.1.4 with RFC 9267's guards. `what` names the name in error sentences. */
@@ -358,12 +427,12 @@ class Reader {
     if (!this.fields) return;
     const shown = displayName(r.name);
     if (r.pointerAt < 0) {
-      this.field(section, label, at, r.next - at, shown, `${r.next - at} bytes of length-prefixed labels, ending with the root's zero`);
+      this.field(section, label, at, r.next - at, shown, note('name.labels', { bytes: r.next - at }));
       return;
     }
-    if (r.pointerAt > at) this.field(section, label, at, r.pointerAt - at, shown, 'labels written out here; the rest of the name follows the pointer');
-    else this.field(section, label, at, 0, shown, 'the whole name is a pointer to an earlier one');
-    this.field(section, 'Compression pointer', r.pointerAt, 2, `0x${u16(this.buf, r.pointerAt).toString(16)}`, `the rest of the name is at offset ${r.pointerTo} (RFC 1035 4.1.4)`);
+    if (r.pointerAt > at) this.field(section, label, at, r.pointerAt - at, shown, note('name.partial'));
+    else this.field(section, label, at, 0, shown, note('name.pointer'));
+    this.field(section, 'Compression pointer', r.pointerAt, 2, `0x${u16(this.buf, r.pointerAt).toString(16)}`, note('pointer', { offset: r.pointerTo }));
   }
 }
 
@@ -419,8 +488,8 @@ export function parseDns(buf: Uint8Array, start = 0, end = buf.length, fields?: 
     const q = { name: n.name, type: u16(buf, n.next), class: u16(buf, n.next + 2) };
     if (fields) {
       r.nameField(section, 'Name', pos, n);
-      r.field(section, 'Type', n.next, 2, typeName(q.type), `QTYPE ${q.type}: what kind of record is asked for`);
-      r.field(section, 'Class', n.next + 2, 2, className(q.class), `QCLASS ${q.class}${q.class === DnsClass.IN ? ': the Internet' : ''}`);
+      r.field(section, 'Type', n.next, 2, typeName(q.type), note('qtype', { type: q.type }));
+      r.field(section, 'Class', n.next + 2, 2, className(q.class), q.class === DnsClass.IN ? note('qclass.in', { class: q.class }) : `QCLASS ${q.class}`);
     }
     questions.push(q);
     pos = n.next + 4;
@@ -443,20 +512,20 @@ export function parseDns(buf: Uint8Array, start = 0, end = buf.length, fields?: 
 function headerFields(r: Reader, at: number, h: DnsHeader, counts: number[]): void {
   const S = 'Header';
   const yes = (b: boolean) => (b ? '1' : '0');
-  r.field(S, 'Transaction ID', at, 2, `0x${h.id.toString(16).padStart(4, '0')}`, 'chosen at random by the asker; the answer must carry the same (RFC 5452)');
-  r.field(S, 'QR', at + 2, 2, yes(h.qr), h.qr ? 'a response' : 'a query', 0x8000);
-  r.field(S, 'Opcode', at + 2, 2, String(h.opcode), `${opcodeName(h.opcode)}${h.opcode === 0 ? ': a standard query' : ''}`, 0x7800);
-  r.field(S, 'AA', at + 2, 2, yes(h.aa), h.aa ? 'authoritative answer: the server owns this zone' : 'not authoritative', 0x0400);
-  r.field(S, 'TC', at + 2, 2, yes(h.tc), h.tc ? 'truncated: the answer did not fit; ask again over TCP or with EDNS' : 'not truncated', 0x0200);
-  r.field(S, 'RD', at + 2, 2, yes(h.rd), h.rd ? 'recursion desired: the asker wants a complete answer' : 'no recursion wanted', 0x0100);
-  r.field(S, 'RA', at + 2, 2, yes(h.ra), h.ra ? 'recursion available at this server' : 'this server does not recurse', 0x0080);
-  r.field(S, 'Z', at + 2, 2, String((u16(r.buf, at + 2) >>> 6) & 1), 'reserved, zero', 0x0040);
-  r.field(S, 'AD', at + 2, 2, yes(h.ad), 'authentic data (DNSSEC)', 0x0020);
-  r.field(S, 'CD', at + 2, 2, yes(h.cd), 'checking disabled (DNSSEC)', 0x0010);
+  r.field(S, 'Transaction ID', at, 2, `0x${h.id.toString(16).padStart(4, '0')}`, note('txid'));
+  r.field(S, 'QR', at + 2, 2, yes(h.qr), note(h.qr ? 'qr.response' : 'qr.query'), 0x8000);
+  r.field(S, 'Opcode', at + 2, 2, String(h.opcode), h.opcode === 0 ? note('opcode.query', { name: opcodeName(h.opcode) }) : opcodeName(h.opcode), 0x7800);
+  r.field(S, 'AA', at + 2, 2, yes(h.aa), note(h.aa ? 'aa.set' : 'aa.clear'), 0x0400);
+  r.field(S, 'TC', at + 2, 2, yes(h.tc), note(h.tc ? 'tc.set' : 'tc.clear'), 0x0200);
+  r.field(S, 'RD', at + 2, 2, yes(h.rd), note(h.rd ? 'rd.set' : 'rd.clear'), 0x0100);
+  r.field(S, 'RA', at + 2, 2, yes(h.ra), note(h.ra ? 'ra.set' : 'ra.clear'), 0x0080);
+  r.field(S, 'Z', at + 2, 2, String((u16(r.buf, at + 2) >>> 6) & 1), note('z'), 0x0040);
+  r.field(S, 'AD', at + 2, 2, yes(h.ad), note('ad'), 0x0020);
+  r.field(S, 'CD', at + 2, 2, yes(h.cd), note('cd'), 0x0010);
   r.field(S, 'RCODE', at + 2, 2, String(h.rcode), rcodeName(h.rcode), 0x000f);
-  const what = ['questions', 'answer records', 'authority records', 'additional records'];
+  const what = ['count.qd', 'count.an', 'count.ns', 'count.ar'] as const;
   const names = ['QDCOUNT', 'ANCOUNT', 'NSCOUNT', 'ARCOUNT'];
-  for (let i = 0; i < 4; i++) r.field(S, names[i], at + 4 + 2 * i, 2, String(counts[i]), `number of ${what[i]}`);
+  for (let i = 0; i < 4; i++) r.field(S, names[i], at + 4 + 2 * i, 2, String(counts[i]), note(what[i]));
 }
 
 function record(r: Reader, at: number, section: string): { record: DnsRecord; next: number } | undefined {
@@ -477,13 +546,13 @@ function record(r: Reader, at: number, section: string): { record: DnsRecord; ne
     r.nameField(section, 'Name', at, n);
     r.field(section, 'Type', pos, 2, typeName(type), `TYPE ${type}`);
     if (type === DnsType.OPT) {
-      r.field(section, 'UDP payload size', pos + 2, 2, String(cls), 'EDNS: the largest UDP answer the sender can take (RFC 6891 6.1.2)');
-      r.field(section, 'Extended RCODE and flags', pos + 4, 4, `0x${rawTtl.toString(16).padStart(8, '0')}`, `EDNS version ${(rawTtl >>> 16) & 0xff}${rawTtl & 0x8000 ? ', DNSSEC OK' : ''}`);
+      r.field(section, 'UDP payload size', pos + 2, 2, String(cls), note('edns.size'));
+      r.field(section, 'Extended RCODE and flags', pos + 4, 4, `0x${rawTtl.toString(16).padStart(8, '0')}`, note(rawTtl & 0x8000 ? 'edns.flags.do' : 'edns.flags', { version: (rawTtl >>> 16) & 0xff }));
     } else {
       r.field(section, 'Class', pos + 2, 2, className(cls), `CLASS ${cls}`);
-      r.field(section, 'TTL', pos + 4, 4, String(ttl), `seconds this record may be cached${rawTtl !== ttl ? ` (sent as ${rawTtl}, read as 0: RFC 2181 8)` : ''}`);
+      r.field(section, 'TTL', pos + 4, 4, String(ttl), rawTtl !== ttl ? note('ttl.high', { sent: rawTtl }) : note('ttl'));
     }
-    r.field(section, 'RDLENGTH', pos + 8, 2, String(rdlen), 'length of the record data');
+    r.field(section, 'RDLENGTH', pos + 8, 2, String(rdlen), note('rdlength'));
   }
   if (rdEnd > end) return r.fail('truncated', `${section}'s ${rdlen} bytes of data run past the end of the message.`);
   const data = rdata(r, type, cls, rdStart, rdEnd, section);
@@ -509,12 +578,12 @@ function rdata(r: Reader, type: number, cls: number, start: number, end: number,
     case DnsType.A:
       if (cls !== DnsClass.IN) break;
       if (len !== 4) return wrongLength('an IPv4 address is 4 bytes');
-      r.field(section, 'Address', start, 4, `${buf[start]}.${buf[start + 1]}.${buf[start + 2]}.${buf[start + 3]}`, 'IPv4 address');
+      r.field(section, 'Address', start, 4, `${buf[start]}.${buf[start + 1]}.${buf[start + 2]}.${buf[start + 3]}`, note('a'));
       return { kind: 'A', address: u32(buf, start) };
     case DnsType.AAAA:
       if (cls !== DnsClass.IN) break;
       if (len !== 16) return wrongLength('an IPv6 address is 16 bytes');
-      r.field(section, 'Address', start, 16, formatIpv6(buf.subarray(start, end)), 'IPv6 address');
+      r.field(section, 'Address', start, 16, formatIpv6(buf.subarray(start, end)), note('aaaa'));
       return { kind: 'AAAA', address: buf.slice(start, end) };
     case DnsType.NS:
     case DnsType.CNAME:
@@ -526,7 +595,7 @@ function rdata(r: Reader, type: number, cls: number, start: number, end: number,
     }
     case DnsType.MX: {
       if (len < 3) return wrongLength('MX needs a preference and a name');
-      r.field(section, 'Preference', start, 2, String(u16(buf, start)), 'lower is preferred');
+      r.field(section, 'Preference', start, 2, String(u16(buf, start)), note('mx.preference'));
       const n = nameIn(start + 2, 'mail exchange', true);
       if (!n) return undefined;
       return { kind: 'MX', preference: u16(buf, start), exchange: n.name };
@@ -539,14 +608,14 @@ function rdata(r: Reader, type: number, cls: number, start: number, end: number,
       if (end - rn.next !== 20) return wrongLength(`after its two names SOA has ${end - rn.next} bytes where five 32-bit numbers (20 bytes) belong`);
       const at = rn.next;
       const nums = [u32(buf, at), u32(buf, at + 4), u32(buf, at + 8), u32(buf, at + 12), u32(buf, at + 16)];
-      const labels: [string, string][] = [
-        ['Serial', 'version of the zone'],
-        ['Refresh', 'seconds between secondary checks'],
-        ['Retry', 'seconds before a failed check is retried'],
-        ['Expire', 'seconds a secondary keeps serving without the primary'],
-        ['Minimum', 'seconds a "no such name" answer may be cached (RFC 2308 4)'],
+      const labels: [string, DnsNoteId][] = [
+        ['Serial', 'soa.serial'],
+        ['Refresh', 'soa.refresh'],
+        ['Retry', 'soa.retry'],
+        ['Expire', 'soa.expire'],
+        ['Minimum', 'soa.minimum'],
       ];
-      labels.forEach(([name, meaning], i) => r.field(section, name, at + 4 * i, 4, String(nums[i]), meaning));
+      labels.forEach(([name, id], i) => r.field(section, name, at + 4 * i, 4, String(nums[i]), note(id)));
       return { kind: 'SOA', mname: m.name, rname: rn.name, serial: nums[0], refresh: nums[1], retry: nums[2], expire: nums[3], minimum: nums[4] };
     }
     case DnsType.TXT: {
@@ -557,14 +626,14 @@ function rdata(r: Reader, type: number, cls: number, start: number, end: number,
         const l = buf[pos];
         if (pos + 1 + l > end) return wrongLength(`a ${l}-byte string at offset ${pos - r.base} runs past the data`);
         const bytes = buf.slice(pos + 1, pos + 1 + l);
-        r.field(section, 'Text', pos, 1 + l, quoteText(bytes), 'a length byte and up to 255 bytes of text');
+        r.field(section, 'Text', pos, 1 + l, quoteText(bytes), note('txt'));
         strings.push(bytes);
         pos += 1 + l;
       }
       return { kind: 'TXT', strings };
     }
   }
-  if (len > 0) r.field(section, 'Data', start, len, hexOf(buf, start, end), `${typeName(type)} data, kept as bytes`);
+  if (len > 0) r.field(section, 'Data', start, len, hexOf(buf, start, end), note('raw', { type: typeName(type) }));
   return { kind: 'raw', bytes: buf.slice(start, end) };
 }
 

@@ -9,8 +9,8 @@ import { field, hex4, malformed, node, type Field } from './types';
 const OPCODES: Record<number, string> = { 1: 'request', 2: 'reply' };
 
 export function arp(s: DissectState, start: number, end: number): { nodes: Field[]; end: number } {
-  const b = s.buf;
-  if (end - start < ARP.LEN) return { nodes: [malformed('ARP', `${end - start} bytes, an ARP packet for IPv4 over Ethernet has 28`, start, end - start)], end };
+  const { buf: b, tr } = s;
+  if (end - start < ARP.LEN) return { nodes: [malformed(tr, 'ARP', tr('dissect.arp.short', { len: end - start }), start, end - start)], end };
   const op = u16(b, start + ARP.OPER);
   const spa = u32(b, start + ARP.SPA);
   const tpa = u32(b, start + ARP.TPA);
@@ -19,14 +19,14 @@ export function arp(s: DissectState, start: number, end: number): { nodes: Field
   const opName = OPCODES[op] ?? `unknown (${op})`;
   const summary = op === 1 && spa === tpa ? 'Announcement' : opName;
   const kids: Field[] = [
-    field('arp.hw.type', 'Hardware type', start + ARP.HTYPE, 2, htype, htype === 1 ? 'Ethernet' : 'Unknown'),
-    field('arp.proto.type', 'Protocol type', start + ARP.PTYPE, 2, hex4(ptype), ptype === 0x0800 ? 'IPv4' : 'Unknown'),
+    field('arp.hw.type', 'Hardware type', start + ARP.HTYPE, 2, htype, htype === 1 ? 'Ethernet' : tr('dissect.unknown')),
+    field('arp.proto.type', 'Protocol type', start + ARP.PTYPE, 2, hex4(ptype), ptype === 0x0800 ? 'IPv4' : tr('dissect.unknown')),
     field('arp.hw.size', 'Hardware size', start + ARP.HLEN, 1, b[start + ARP.HLEN]!),
     field('arp.proto.size', 'Protocol size', start + ARP.PLEN, 1, b[start + ARP.PLEN]!),
-    field('arp.opcode', 'Opcode', start + ARP.OPER, 2, op, opName === 'request' ? 'request: who has the target IP?' : opName === 'reply' ? 'reply: the sender IP is at the sender MAC' : opName),
+    field('arp.opcode', 'Opcode', start + ARP.OPER, 2, op, op === 1 ? tr('dissect.arp.request') : op === 2 ? tr('dissect.arp.reply') : tr('dissect.arp.unknownOp', { op })),
     field('arp.src.hw_mac', 'Sender MAC address', start + ARP.SHA, 6, formatMac(readMac(b, start + ARP.SHA))),
     field('arp.src.proto_ipv4', 'Sender IP address', start + ARP.SPA, 4, formatIpv4(spa)),
-    field('arp.dst.hw_mac', 'Target MAC address', start + ARP.THA, 6, formatMac(readMac(b, start + ARP.THA)), op === 1 ? 'Unknown yet: that is what the request asks' : undefined),
+    field('arp.dst.hw_mac', 'Target MAC address', start + ARP.THA, 6, formatMac(readMac(b, start + ARP.THA)), op === 1 ? tr('dissect.arp.targetMac') : undefined),
     field('arp.dst.proto_ipv4', 'Target IP address', start + ARP.TPA, 4, formatIpv4(tpa)),
   ];
   span(s, 'ARP', 'arp', start, ARP.LEN, ARP.LEN);

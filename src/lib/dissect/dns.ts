@@ -1,9 +1,18 @@
 /** DNS over UDP (RFC 1035), from the stack's own codec: every field with its byte range (worker/wire/dns.ts dnsFields). */
 
-import { dnsFields } from '../../../worker/wire/dns';
+import { dnsFields, type DnsField, type DnsNoteId } from '../../../worker/wire/dns';
+import type { MessageKey } from '../i18n/en';
 import type { AppDissector } from './apps';
 import { span, type DissectState } from './state';
-import { bits, field, malformed, node, type Field } from './types';
+import { bits, field, malformed, node, trLoose, type Field, type Tr } from './types';
+
+/** Every note of the codec has its dictionary key (a compile error otherwise). */
+const noteKey = (id: DnsNoteId): `dissect.dns.${DnsNoteId}` & MessageKey => `dissect.dns.${id}`;
+
+/** The field's meaning in the reader's language; names such as NOERROR stay as they are. */
+function meaningOf(tr: Tr, f: DnsField): string {
+  return f.note ? trLoose(tr, noteKey(f.note.id), f.note.params) : f.meaning;
+}
 
 const ABBREVS: Record<string, string> = {
   'Transaction ID': 'dns.id',
@@ -31,8 +40,8 @@ function dissectDns(s: DissectState, start: number, end: number): Field[] | unde
       // A bit field of the 16-bit flags word: first set bit and width of the mask.
       const width = f.mask.toString(2).replace(/0+$/, '').length - (f.mask.toString(2).replace(/0+$/, '').indexOf('1'));
       const first = 16 - f.mask.toString(2).length;
-      n = bits(abbrev, f.name, at, f.length, first, width, f.value, f.meaning);
-    } else n = field(abbrev, f.name, at, f.length, f.value, f.meaning);
+      n = bits(abbrev, f.name, at, f.length, first, width, f.value, meaningOf(s.tr, f));
+    } else n = field(abbrev, f.name, at, f.length, f.value, meaningOf(s.tr, f));
     const list = sections.get(f.section) ?? [];
     list.push(n);
     sections.set(f.section, list);
@@ -43,7 +52,8 @@ function dissectDns(s: DissectState, start: number, end: number): Field[] | unde
     const to = Math.max(...list.map((f) => f.offset + f.length));
     kids.push(node('field', `dns.section`, section, Number.isFinite(from) ? from : start, Number.isFinite(from) ? to - from : 0, '', undefined, list));
   }
-  if (error) kids.push(malformed('DNS', error, start, end - start));
+  // The codec's error sentence is English (it also serves the resolver's messages).
+  if (error) kids.push(malformed(s.tr, 'DNS', error, start, end - start));
   span(s, 'DNS', 'dns', start, end - start, end - start);
   const flags = s.buf[start + 2]!;
   return [node('layer', 'dns', `Domain Name System (${flags & 0x80 ? 'response' : 'query'})`, start, end - start, '', undefined, kids)];

@@ -4,6 +4,7 @@
  */
 
 import { TcpExpertFlag as F, type FrameExpert, type RetransmitCause } from '../../../worker/trace/events';
+import { english, type Tr } from './types';
 
 export const CAUSE_TEXT: Record<RetransmitCause, string> = {
   rto: 'RTO',
@@ -40,35 +41,35 @@ export function expertInfo(e: FrameExpert | undefined): string {
   return out;
 }
 
-/** A sentence per finding for the detail's Expert node. */
-export function expertDetail(bit: number, e: FrameExpert): string {
+/** A sentence per finding for the detail's Expert node (the bracketed notes above mirror Wireshark and stay English). */
+export function expertDetail(bit: number, e: FrameExpert, tr: Tr = english): string {
   switch (bit) {
     case F.RETRANSMISSION:
       return e.cause === 'rto'
-        ? 'Resent because the retransmission timer expired with no acknowledgement'
+        ? tr('dissect.expert.retransmission.rto')
         : e.cause === 'dupack'
-          ? 'Resent at once after three duplicate ACKs (fast retransmit)'
+          ? tr('dissect.expert.retransmission.dupack')
           : e.cause === 'partial-ack'
-            ? 'Resent during fast recovery: an ACK covered only part of what was outstanding'
+            ? tr('dissect.expert.retransmission.partialAck')
             : e.cause === 'sack'
-              ? 'Resent during SACK-based recovery: the receiver reported the bytes around it'
+              ? tr('dissect.expert.retransmission.sack')
               : e.cause === 'syn'
-                ? 'The SYN went unanswered and its timer expired'
-                : 'Resent';
+                ? tr('dissect.expert.retransmission.syn')
+                : tr('dissect.expert.retransmission');
     case F.DUPLICATE_ACK:
-      return `The same acknowledgement number and window again${e.dupAck ? ` (duplicate #${e.dupAck})` : ''}: the receiver got data beyond a gap`;
+      return e.dupAck ? tr('dissect.expert.dupAck.numbered', { n: e.dupAck }) : tr('dissect.expert.dupAck');
     case F.WINDOW_UPDATE:
-      return 'Nothing new acknowledged: the receiver only tells the sender its window opened';
+      return tr('dissect.expert.windowUpdate');
     case F.ZERO_WINDOW:
-      return 'The receiver has no buffer space left: the sender must stop';
+      return tr('dissect.expert.zeroWindow');
     case F.ZERO_WINDOW_PROBE:
-      return 'The persist timer fired: one byte sent to see whether the zero window opened';
+      return tr('dissect.expert.zeroWindowProbe');
     case F.KEEP_ALIVE:
-      return 'The connection was idle: a probe to check the peer is still there';
+      return tr('dissect.expert.keepAlive');
     case F.WINDOW_FULL:
-      return 'This segment fills the receiver’s advertised window: the sender must wait for an ACK';
+      return tr('dissect.expert.windowFull');
     case F.OUT_OF_ORDER:
-      return 'Arrived beyond a gap: held until the missing bytes arrive';
+      return tr('dissect.expert.outOfOrder');
     default:
       return '';
   }

@@ -77,10 +77,10 @@ function dissectHttp(s: DissectState, start: number, end: number): Field[] | und
     const colon = line.indexOf(':');
     const name = colon > 0 ? line.slice(0, colon) : line;
     const abbrev = `http.${name.toLowerCase().replace(/[^a-z0-9]+/g, '_')}`;
-    kids.push(field(abbrev, name, at, len + crlf, colon > 0 ? line.slice(colon + 1).trim() : '', colon > 0 ? undefined : 'Not a header field line'));
+    kids.push(field(abbrev, name, at, len + crlf, colon > 0 ? line.slice(colon + 1).trim() : '', colon > 0 ? undefined : s.tr('dissect.http.notHeader')));
   }
-  if (complete) kids.push(node('note', 'http.end_of_head', 'End of the header section (an empty line)', headEnd - 2, 2));
-  else kids.push(node('note', 'http.continued', 'The header section continues in the next segment', end, 0));
+  if (complete) kids.push(node('note', 'http.end_of_head', s.tr('dissect.http.endOfHead'), headEnd - 2, 2));
+  else kids.push(node('note', 'http.continued', s.tr('dissect.http.continued'), end, 0));
   const headLen = headEnd - start;
   span(s, 'HTTP', 'http', start, headLen, end - start);
   const out: Field[] = [node('layer', 'http', `Hypertext Transfer Protocol: ${summary}`, start, headLen, '', undefined, kids)];

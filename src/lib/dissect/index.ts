@@ -8,17 +8,18 @@
 
 import { ethernet } from './ethernet';
 import type { DissectState } from './state';
-import { malformed, type DissectContext, type Dissection } from './types';
+import { english, malformed, type DissectContext, type Dissection, type Tr } from './types';
 
 export type { Dissection, DissectContext, Field, LayerSpan } from './types';
-export { pathAt } from './types';
+export { english, pathAt, type Tr } from './types';
 
-export function dissect(frame: Uint8Array, ctx: DissectContext = {}): Dissection {
-  const s: DissectState = { buf: frame, ctx, spans: [], quoted: false, ipSrc: 0, ipDst: 0 };
+/** `tr` translates the meanings and notes (the panel passes the current locale's `t`); English by default. */
+export function dissect(frame: Uint8Array, ctx: DissectContext = {}, tr: Tr = english): Dissection {
+  const s: DissectState = { buf: frame, ctx, tr, spans: [], quoted: false, ipSrc: 0, ipDst: 0 };
   try {
     return { tree: ethernet(s), spans: s.spans, frameLen: frame.length };
   } catch (err) {
     // A bug here must not take the page down: show it as a malformed frame.
-    return { tree: [malformed('frame', `dissector error: ${err instanceof Error ? err.message : String(err)}`, 0, frame.length)], spans: s.spans, frameLen: frame.length };
+    return { tree: [malformed(tr, 'frame', tr('dissect.malformed.bug', { error: err instanceof Error ? err.message : String(err) }), 0, frame.length)], spans: s.spans, frameLen: frame.length };
   }
 }

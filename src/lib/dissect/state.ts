@@ -1,10 +1,12 @@
 /** What a protocol dissector is handed: the frame, where its bytes are, and where to put spans. */
 
-import type { DissectContext, Field, LayerSpan } from './types';
+import type { DissectContext, Field, LayerSpan, Tr } from './types';
 
 export interface DissectState {
   buf: Uint8Array;
   ctx: DissectContext;
+  /** Translates the explanatory sentences (meanings, notes); labels stay English. */
+  tr: Tr;
   /** Encapsulation spans (not for headers quoted inside an ICMP error). */
   spans: LayerSpan[];
   /** Inside an ICMP error's quotation: the datagram is cut short, checksums and lengths are not checked. */

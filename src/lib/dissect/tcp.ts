@@ -7,18 +7,18 @@ import { apps } from './apps';
 import { EXPERT_BITS, expertDetail } from './expert';
 import { payload } from './payload';
 import { span, type DissectState } from './state';
-import { bitPattern, bits, expectedChecksum, field, hex4, malformed, node, setOrNot, type Field } from './types';
+import { bitPattern, bits, checksumVerdict, expectedChecksum, field, hex4, malformed, node, setOrNot, type Field, type Tr } from './types';
 
-const FLAG_BITS: [abbrev: string, label: string, mask: number, meaning: string][] = [
-  ['tcp.flags.cwr', 'Congestion Window Reduced', TcpFlag.CWR, 'The sender slowed down after an ECN echo'],
-  ['tcp.flags.ece', 'ECN-Echo', TcpFlag.ECE, 'Congestion was seen on the way (ECN)'],
-  ['tcp.flags.urg', 'Urgent', TcpFlag.URG, 'The urgent pointer is valid'],
-  ['tcp.flags.ack', 'Acknowledgment', TcpFlag.ACK, 'The acknowledgment number is valid'],
-  ['tcp.flags.push', 'Push', TcpFlag.PSH, 'Deliver to the application now'],
-  ['tcp.flags.reset', 'Reset', TcpFlag.RST, 'Abort the connection'],
-  ['tcp.flags.syn', 'Syn', TcpFlag.SYN, 'Synchronize sequence numbers: opens a connection (takes one sequence number)'],
-  ['tcp.flags.fin', 'Fin', TcpFlag.FIN, 'No more data from the sender (takes one sequence number)'],
-];
+const FLAG_BITS = [
+  ['tcp.flags.cwr', 'Congestion Window Reduced', TcpFlag.CWR, 'dissect.tcp.flag.cwr'],
+  ['tcp.flags.ece', 'ECN-Echo', TcpFlag.ECE, 'dissect.tcp.flag.ece'],
+  ['tcp.flags.urg', 'Urgent', TcpFlag.URG, 'dissect.tcp.flag.urg'],
+  ['tcp.flags.ack', 'Acknowledgment', TcpFlag.ACK, 'dissect.tcp.flag.ack'],
+  ['tcp.flags.push', 'Push', TcpFlag.PSH, 'dissect.tcp.flag.psh'],
+  ['tcp.flags.reset', 'Reset', TcpFlag.RST, 'dissect.tcp.flag.rst'],
+  ['tcp.flags.syn', 'Syn', TcpFlag.SYN, 'dissect.tcp.flag.syn'],
+  ['tcp.flags.fin', 'Fin', TcpFlag.FIN, 'dissect.tcp.flag.fin'],
+] as const;
 
 /** "[SYN, ACK]" as Wireshark writes it. */
 export function flagNames(flags: number): string {
@@ -34,66 +34,66 @@ export function flagNames(flags: number): string {
   return names.join(', ');
 }
 
-function options(b: Uint8Array, start: number, end: number): { nodes: Field[]; wscale?: number } {
+function options(tr: Tr, b: Uint8Array, start: number, end: number): { nodes: Field[]; wscale?: number } {
   const out: Field[] = [];
   let wscale: number | undefined;
   let p = start;
   while (p < end) {
     const kind = b[p]!;
     if (kind === 0) {
-      out.push(field('tcp.options.eol', 'End of Option List (EOL)', p, end - p, kind, end - p > 1 ? `${end - p - 1} bytes of padding follow` : undefined));
+      out.push(field('tcp.options.eol', 'End of Option List (EOL)', p, end - p, kind, end - p > 1 ? tr('dissect.tcp.opt.eolPadding', { bytes: end - p - 1 }) : undefined));
       break;
     }
     if (kind === 1) {
-      out.push(field('tcp.options.nop', 'No-Operation (NOP)', p, 1, kind, 'Aligns the next option'));
+      out.push(field('tcp.options.nop', 'No-Operation (NOP)', p, 1, kind, tr('dissect.tcp.opt.nop')));
       p++;
       continue;
     }
     if (p + 1 >= end) {
-      out.push(malformed('TCP option', `option ${kind} has no length byte`, p, end - p));
+      out.push(malformed(tr, 'TCP option', tr('dissect.malformed.noOptionLength', { kind }), p, end - p));
       break;
     }
     const len = b[p + 1]!;
     if (len < 2 || p + len > end) {
-      out.push(malformed('TCP option', `option ${kind} claims ${len} bytes, ${end - p} left`, p, end - p));
+      out.push(malformed(tr, 'TCP option', tr('dissect.malformed.optionOverrun', { kind, len, left: end - p }), p, end - p));
       break;
     }
     const kindLen = [field('tcp.option_kind', 'Kind', p, 1, kind), field('tcp.option_len', 'Length', p + 1, 1, len)];
-    const bad = (want: string) => out.push(malformed('TCP option', `option ${kind} must be ${want}, not ${len}`, p, len));
+    const bad = (want: string) => out.push(malformed(tr, 'TCP option', tr('dissect.malformed.optionSize', { kind, want, len }), p, len));
     switch (kind) {
       case 2:
-        if (len !== 4) bad('4 bytes');
-        else out.push(field('tcp.options.mss', 'Maximum segment size', p, len, `${u16(b, p + 2)} bytes`, 'The largest segment payload the sender of this SYN accepts', [...kindLen, field('tcp.options.mss_val', 'MSS Value', p + 2, 2, u16(b, p + 2))]));
+        if (len !== 4) bad('4');
+        else out.push(field('tcp.options.mss', 'Maximum segment size', p, len, `${u16(b, p + 2)} bytes`, tr('dissect.tcp.opt.mss'), [...kindLen, field('tcp.options.mss_val', 'MSS Value', p + 2, 2, u16(b, p + 2))]));
         break;
       case 3:
-        if (len !== 3) bad('3 bytes');
+        if (len !== 3) bad('3');
         else {
           const shift = b[p + 2]!;
           wscale = shift;
-          out.push(field('tcp.options.wscale', 'Window scale', p, len, `${shift} (multiply by ${2 ** Math.min(shift, 14)})`, 'The window fields this side sends later count in units of 2^shift bytes', [...kindLen, field('tcp.options.wscale.shift', 'Shift count', p + 2, 1, shift, shift > 14 ? 'More than 14: treated as 14 (RFC 7323 2.3)' : undefined), field('tcp.options.wscale.multiplier', 'Multiplier', p + 2, 1, 2 ** Math.min(shift, 14))]));
+          out.push(field('tcp.options.wscale', 'Window scale', p, len, `${shift} (multiply by ${2 ** Math.min(shift, 14)})`, tr('dissect.tcp.opt.wscale'), [...kindLen, field('tcp.options.wscale.shift', 'Shift count', p + 2, 1, shift, shift > 14 ? tr('dissect.tcp.opt.wscale.over14') : undefined), field('tcp.options.wscale.multiplier', 'Multiplier', p + 2, 1, 2 ** Math.min(shift, 14))]));
         }
         break;
       case 4:
-        if (len !== 2) bad('2 bytes');
-        else out.push(field('tcp.options.sack_perm', 'SACK permitted', p, len, '', 'This side can take selective acknowledgements', kindLen));
+        if (len !== 2) bad('2');
+        else out.push(field('tcp.options.sack_perm', 'SACK permitted', p, len, '', tr('dissect.tcp.opt.sackPerm'), kindLen));
         break;
       case 5: {
         if (len < 10 || (len - 2) % 8 !== 0) {
-          bad('2 + 8n bytes');
+          bad('2 + 8n');
           break;
         }
         const blocks: Field[] = [];
         for (let q = p + 2; q + 8 <= p + len; q += 8) {
           const le = u32(b, q);
           const re = u32(b, q + 4);
-          blocks.push(field('tcp.options.sack_le', 'left edge', q, 4, le), field('tcp.options.sack_re', 'right edge', q + 4, 4, re, `${(re - le) >>> 0} bytes received beyond the acknowledged ones`));
+          blocks.push(field('tcp.options.sack_le', 'left edge', q, 4, le), field('tcp.options.sack_re', 'right edge', q + 4, 4, re, tr('dissect.tcp.opt.sackBlock', { bytes: (re - le) >>> 0 })));
         }
-        out.push(field('tcp.options.sack', 'SACK', p, len, `${(len - 2) / 8} block${len > 10 ? 's' : ''}`, 'Ranges received after a gap', [...kindLen, ...blocks]));
+        out.push(field('tcp.options.sack', 'SACK', p, len, `${(len - 2) / 8} block${len > 10 ? 's' : ''}`, tr('dissect.tcp.opt.sack'), [...kindLen, ...blocks]));
         break;
       }
       case 8:
-        if (len !== 10) bad('10 bytes');
-        else out.push(field('tcp.options.timestamp', 'Timestamps', p, len, `TSval ${u32(b, p + 2)}, TSecr ${u32(b, p + 6)}`, 'For RTT measurement and protection against wrapped sequence numbers (PAWS)', [...kindLen, field('tcp.options.timestamp.tsval', 'Timestamp value', p + 2, 4, u32(b, p + 2)), field('tcp.options.timestamp.tsecr', 'Timestamp echo reply', p + 6, 4, u32(b, p + 6), 'The peer’s TSval being echoed back')]));
+        if (len !== 10) bad('10');
+        else out.push(field('tcp.options.timestamp', 'Timestamps', p, len, `TSval ${u32(b, p + 2)}, TSecr ${u32(b, p + 6)}`, tr('dissect.tcp.opt.timestamp'), [...kindLen, field('tcp.options.timestamp.tsval', 'Timestamp value', p + 2, 4, u32(b, p + 2)), field('tcp.options.timestamp.tsecr', 'Timestamp echo reply', p + 6, 4, u32(b, p + 6), tr('dissect.tcp.opt.tsecr'))]));
         break;
       default:
         out.push(field('tcp.options.unknown', `Unknown option ${kind}`, p, len, `${len} bytes`, undefined, kindLen));
@@ -104,15 +104,15 @@ function options(b: Uint8Array, start: number, end: number): { nodes: Field[]; w
 }
 
 export function tcp(s: DissectState, start: number, end: number, partial: boolean): Field[] {
-  const b = s.buf;
+  const { buf: b, tr } = s;
   const avail = end - start;
   const layerName = 'Transmission Control Protocol';
   if (avail < 20) {
     // ICMP errors quote only 8 bytes: ports and sequence number.
     if (s.quoted && avail >= 8) {
-      return [node('layer', 'tcp', `${layerName}, Src Port: ${u16(b, start)}, Dst Port: ${u16(b, start + 2)}`, start, avail, '', 'Only the first bytes were quoted', [field('tcp.srcport', 'Source Port', start, 2, u16(b, start)), field('tcp.dstport', 'Destination Port', start + 2, 2, u16(b, start + 2)), field('tcp.seq', 'Sequence Number', start + 4, 4, u32(b, start + 4))])];
+      return [node('layer', 'tcp', `${layerName}, Src Port: ${u16(b, start)}, Dst Port: ${u16(b, start + 2)}`, start, avail, '', tr('dissect.tcp.quoted'), [field('tcp.srcport', 'Source Port', start, 2, u16(b, start)), field('tcp.dstport', 'Destination Port', start + 2, 2, u16(b, start + 2)), field('tcp.seq', 'Sequence Number', start + 4, 4, u32(b, start + 4))])];
     }
-    return [node('layer', 'tcp', layerName, start, Math.max(0, avail), '', undefined, [malformed('TCP', `${avail} bytes, shorter than the 20-byte header`, start, avail)])];
+    return [node('layer', 'tcp', layerName, start, Math.max(0, avail), '', undefined, [malformed(tr, 'TCP', tr('dissect.malformed.short', { len: avail, min: 20 }), start, avail)])];
   }
   const sp = u16(b, start);
   const dp = u16(b, start + 2);
@@ -128,44 +128,44 @@ export function tcp(s: DissectState, start: number, end: number, partial: boolea
   const kids: Field[] = [
     field('tcp.srcport', 'Source Port', start, 2, sp),
     field('tcp.dstport', 'Destination Port', start + 2, 2, dp),
-    field('tcp.seq', 'Sequence Number', start + 4, 4, seq, flags & TcpFlag.SYN ? 'The initial sequence number (ISN), chosen at random' : 'Number of the first data byte in this segment'),
-    field('tcp.ack', 'Acknowledgment Number', start + 8, 4, ack, flags & TcpFlag.ACK ? 'The next byte the sender expects: everything before it arrived' : 'Not valid: the ACK flag is off'),
-    bits('tcp.hdr_len', 'Header Length', start + 12, 1, 0, 4, `${hl} bytes (${offByte >> 4})`, 'The data offset, in 32-bit words'),
+    field('tcp.seq', 'Sequence Number', start + 4, 4, seq, flags & TcpFlag.SYN ? tr('dissect.tcp.seq.isn') : tr('dissect.tcp.seq.data')),
+    field('tcp.ack', 'Acknowledgment Number', start + 8, 4, ack, flags & TcpFlag.ACK ? tr('dissect.tcp.ack.valid') : tr('dissect.tcp.ack.invalid')),
+    bits('tcp.hdr_len', 'Header Length', start + 12, 1, 0, 4, `${hl} bytes (${offByte >> 4})`, tr('dissect.tcp.hdrLen')),
   ];
   if (hl < 20 || hl > avail) {
-    kids.push(malformed('TCP', hl < 20 ? `header length ${hl} is under 20 bytes` : `header length ${hl} is more than the ${avail} bytes present`, start + 12, 1));
+    kids.push(malformed(tr, 'TCP', hl < 20 ? tr('dissect.malformed.hdrLenShort', { len: hl }) : tr('dissect.malformed.hdrLenLong', { len: hl, avail }), start + 12, 1));
     return [node('layer', 'tcp', `${layerName}, Src Port: ${sp}, Dst Port: ${dp}`, start, avail, '', undefined, kids)];
   }
-  const flagKids: Field[] = [bits('tcp.flags.res', 'Reserved', start + 12, 1, 4, 3, (offByte >> 1) & 7, `${bitPattern(flags12, 12, 0, 3)} ${(offByte & 0x0e) === 0 ? 'Not set' : 'Set (ignored on receipt)'}`), bits('tcp.flags.ae', 'Accurate ECN', start + 12, 1, 7, 1, offByte & 1, `${bitPattern(flags12, 12, 3, 1)} ${setOrNot((offByte & 1) !== 0)}`)];
+  const flagKids: Field[] = [bits('tcp.flags.res', 'Reserved', start + 12, 1, 4, 3, (offByte >> 1) & 7, `${bitPattern(flags12, 12, 0, 3)} ${(offByte & 0x0e) === 0 ? tr('dissect.flag.notSet') : tr('dissect.tcp.reserved.set')}`), bits('tcp.flags.ae', 'Accurate ECN', start + 12, 1, 7, 1, offByte & 1, `${bitPattern(flags12, 12, 3, 1)} ${setOrNot(tr, (offByte & 1) !== 0)}`)];
   FLAG_BITS.forEach(([abbrev, label, mask, meaning], i) => {
     const on = (flags & mask) !== 0;
-    flagKids.push(bits(abbrev, label, start + 13, 1, i, 1, on ? 1 : 0, `${bitPattern(flags12, 12, 4 + i, 1)} ${on ? `Set: ${meaning}` : 'Not set'}`));
+    flagKids.push(bits(abbrev, label, start + 13, 1, i, 1, on ? 1 : 0, `${bitPattern(flags12, 12, 4 + i, 1)} ${on ? tr('dissect.flag.setBecause', { meaning: tr(meaning) }) : tr('dissect.flag.notSet')}`));
   });
-  kids.push(field('tcp.flags', 'Flags', start + 12, 2, `0x${flags12.toString(16).padStart(3, '0')}`, flagNames(flags) || 'none', flagKids));
+  kids.push(field('tcp.flags', 'Flags', start + 12, 2, `0x${flags12.toString(16).padStart(3, '0')}`, flagNames(flags) || tr('dissect.tcp.flags.none'), flagKids));
   const shift = s.ctx.windowShift;
   const isSyn = (flags & TcpFlag.SYN) !== 0;
-  kids.push(field('tcp.window_size_value', 'Window', start + 14, 2, win, isSyn ? 'Never scaled in a SYN (RFC 7323 2.2)' : shift !== undefined ? `×${2 ** shift} = ${win * 2 ** shift} bytes, scale from SYN` : 'Scale unknown: the SYN was not seen'));
-  if (!isSyn && shift !== undefined) kids.push(field('tcp.window_size', 'Calculated window size', start + 14, 2, win * 2 ** shift, 'Bytes the receiver can take beyond the acknowledgement number'));
+  kids.push(field('tcp.window_size_value', 'Window', start + 14, 2, win, isSyn ? tr('dissect.tcp.window.syn') : shift !== undefined ? tr('dissect.tcp.window.scaled', { factor: 2 ** shift, bytes: win * 2 ** shift }) : tr('dissect.tcp.window.unknown')));
+  if (!isSyn && shift !== undefined) kids.push(field('tcp.window_size', 'Calculated window size', start + 14, 2, win * 2 ** shift, tr('dissect.tcp.window.calculated')));
   const segLen = end - start;
   let check: string;
-  if (s.quoted || partial) check = 'Unverified (only part of the segment is here)';
+  if (s.quoted || partial) check = tr('dissect.tcp.checksum.partial');
   else {
     const pseudo = pseudoHeaderSum(s.ipSrc, s.ipDst, 6, segLen);
-    check = verifies(b, start, segLen, pseudo) ? 'Correct' : `Incorrect, should be ${hex4(expectedChecksum(b, start, segLen, 16, pseudo))}`;
+    check = checksumVerdict(tr, verifies(b, start, segLen, pseudo), () => expectedChecksum(b, start, segLen, 16, pseudo));
   }
   kids.push(field('tcp.checksum', 'Checksum', start + 16, 2, hex4(csum), check));
-  kids.push(field('tcp.urgent_pointer', 'Urgent Pointer', start + 18, 2, urg, flags & TcpFlag.URG ? 'Offset of the end of urgent data' : 'Not used (URG is off)'));
+  kids.push(field('tcp.urgent_pointer', 'Urgent Pointer', start + 18, 2, urg, flags & TcpFlag.URG ? tr('dissect.tcp.urgent.used') : tr('dissect.tcp.urgent.unused')));
   if (hl > 20) {
-    const o = options(b, start + 20, start + hl);
+    const o = options(tr, b, start + 20, start + hl);
     kids.push(field('tcp.options', 'Options', start + 20, hl - 20, `${hl - 20} bytes`, undefined, o.nodes));
   }
   const dataLen = segLen - hl;
   kids.push(node('note', 'tcp.len', `TCP Segment Len: ${dataLen}`, start, 0, String(dataLen)));
-  if (!s.quoted) kids.push(node('note', 'tcp.nxtseq', `Next Sequence Number: ${(seq + dataLen + (isSyn ? 1 : 0) + (flags & TcpFlag.FIN ? 1 : 0)) >>> 0}`, start + 4, 0, '', 'SYN and FIN each take one sequence number'));
+  if (!s.quoted) kids.push(node('note', 'tcp.nxtseq', `Next Sequence Number: ${(seq + dataLen + (isSyn ? 1 : 0) + (flags & TcpFlag.FIN ? 1 : 0)) >>> 0}`, start + 4, 0, '', tr('dissect.tcp.nxtseq')));
   const e = s.ctx.expert;
   if (e && e.flags !== 0 && !s.quoted) {
-    const findings = EXPERT_BITS.filter((x) => e.flags & x.bit).map((x) => node('expert', x.field, x.note + (x.field === 'tcp.analysis.retransmission' && e.cause ? ` (${e.cause})` : ''), start, 0, '', expertDetail(x.bit, e)));
-    kids.push(node('expert', 'tcp.analysis.flags', 'Expert: what the stack knew about this segment', start, 0, '', undefined, findings));
+    const findings = EXPERT_BITS.filter((x) => e.flags & x.bit).map((x) => node('expert', x.field, x.note + (x.field === 'tcp.analysis.retransmission' && e.cause ? ` (${e.cause})` : ''), start, 0, '', expertDetail(x.bit, e, tr)));
+    kids.push(node('expert', 'tcp.analysis.flags', tr('dissect.expert.title'), start, 0, '', undefined, findings));
   }
   span(s, 'TCP', 'tcp', start, hl, segLen);
   const out: Field[] = [node('layer', 'tcp', `${layerName}, Src Port: ${sp}, Dst Port: ${dp}, Seq: ${seq}${flags & TcpFlag.ACK ? `, Ack: ${ack}` : ''}, Len: ${dataLen}`, start, hl, '', undefined, kids)];

@@ -5,12 +5,27 @@
  * first), so the hex view can highlight it and a hovered byte can find it.
  *
  * Field names (`abbrev`) follow Wireshark's display-filter names
- * (`tcp.flags.syn`); labels and short meanings use protocol vocabulary, which
- * is not translated (see src/lib/i18n/en.ts).
+ * (`tcp.flags.syn`); labels ("Sequence Number") and protocol vocabulary (SYN,
+ * ISN, MSS) stay in English in every language, as in Wireshark. The sentences
+ * that explain something (meanings, notes, expert findings, "Set"/"Not set")
+ * go through a translator, `Tr`: the panel passes the current locale's `t`,
+ * everything else gets English.
  */
 
 import { checksum } from '../../../worker/wire/checksum';
 import type { FrameExpert } from '../../../worker/trace/events';
+import { en, type MessageKey } from '../i18n/en';
+import { format, type Params } from '../i18n/format';
+import type { ParamsFor } from '../i18n/i18n.svelte';
+
+/** A translator: the text of a dictionary key with its {placeholders} filled (the shape of i18n's `t`). */
+export type Tr = <K extends MessageKey>(key: K, ...params: ParamsFor<K>) => string;
+
+/** The reference dictionary, for tests, tools and anything without a locale. */
+export const english: Tr = (key, ...params) => format(en[key], params[0]);
+
+/** For keys made at run time (`dissect.dns.${id}`), whose placeholders the compiler cannot check. */
+export const trLoose = (tr: Tr, key: MessageKey, params?: Params): string => (tr as unknown as (k: MessageKey, p?: Params) => string)(key, params);
 
 export type FieldKind = 'layer' | 'field' | 'expert' | 'malformed' | 'note';
 
@@ -76,14 +91,18 @@ export function bits(abbrev: string, label: string, offset: number, length: numb
   return f;
 }
 
-export function malformed(abbrev: string, reason: string, offset: number, length: number): Field {
-  return node('malformed', `_ws.malformed`, `Malformed ${abbrev}: ${reason}`, offset, Math.max(0, length));
+/** "Malformed TCP: <reason>", where `what` is a protocol name and `reason` already translated. */
+export function malformed(tr: Tr, what: string, reason: string, offset: number, length: number): Field {
+  return node('malformed', `_ws.malformed`, tr('dissect.malformed', { what, reason }), offset, Math.max(0, length));
 }
 
 export const hex2 = (v: number) => `0x${v.toString(16).padStart(2, '0')}`;
 export const hex4 = (v: number) => `0x${v.toString(16).padStart(4, '0')}`;
 export const hex8 = (v: number) => `0x${(v >>> 0).toString(16).padStart(8, '0')}`;
-export const setOrNot = (on: boolean) => (on ? 'Set' : 'Not set');
+export const setOrNot = (tr: Tr, on: boolean) => (on ? tr('dissect.flag.set') : tr('dissect.flag.notSet'));
+
+/** A checksum's verdict: "Correct" or "Incorrect, should be 0x1234". */
+export const checksumVerdict = (tr: Tr, good: boolean, expected: () => number) => (good ? tr('dissect.checksum.correct') : tr('dissect.checksum.incorrect', { expected: hex4(expected()) }));
 
 /** The bits of a `width`-bit value as Wireshark draws them: "..0. ...." with dots for other bits. */
 export function bitPattern(value: number, totalBits: number, bitOffset: number, bitWidth: number): string {

@@ -5,12 +5,12 @@ import { pseudoHeaderSum, verifies } from '../../../worker/wire/checksum';
 import { apps } from './apps';
 import { payload } from './payload';
 import { span, type DissectState } from './state';
-import { expectedChecksum, field, hex4, malformed, node, type Field } from './types';
+import { checksumVerdict, expectedChecksum, field, hex4, malformed, node, type Field } from './types';
 
 export function udp(s: DissectState, start: number, end: number, partial: boolean): Field[] {
-  const b = s.buf;
+  const { buf: b, tr } = s;
   const avail = end - start;
-  if (avail < 8) return [node('layer', 'udp', 'User Datagram Protocol', start, Math.max(0, avail), '', undefined, [malformed('UDP', `${avail} bytes, shorter than the 8-byte header`, start, avail)])];
+  if (avail < 8) return [node('layer', 'udp', 'User Datagram Protocol', start, Math.max(0, avail), '', undefined, [malformed(tr, 'UDP', tr('dissect.malformed.short', { len: avail, min: 8 }), start, avail)])];
   const sp = u16(b, start);
   const dp = u16(b, start + 2);
   const length = u16(b, start + 4);
@@ -18,23 +18,23 @@ export function udp(s: DissectState, start: number, end: number, partial: boolea
   const problems: Field[] = [];
   let dataEnd = start + length;
   if (length < 8) {
-    problems.push(malformed('UDP', `length ${length} is under the 8-byte header`, start + 4, 2));
+    problems.push(malformed(tr, 'UDP', tr('dissect.udp.len.short', { len: length }), start + 4, 2));
     dataEnd = end;
   } else if (dataEnd > end) {
-    if (!s.quoted && !partial) problems.push(malformed('UDP', `length ${length} is more than the ${avail} bytes present`, start + 4, 2));
+    if (!s.quoted && !partial) problems.push(malformed(tr, 'UDP', tr('dissect.udp.len.long', { len: length, avail }), start + 4, 2));
     dataEnd = end;
   }
   let check: string;
-  if (csum === 0) check = 'None: the sender did not compute one (allowed over IPv4)';
-  else if (s.quoted || partial || dataEnd - start !== length) check = 'Unverified (only part of the datagram is here)';
+  if (csum === 0) check = tr('dissect.udp.checksum.none');
+  else if (s.quoted || partial || dataEnd - start !== length) check = tr('dissect.udp.checksum.partial');
   else {
     const pseudo = pseudoHeaderSum(s.ipSrc, s.ipDst, 17, length);
-    check = verifies(b, start, length, pseudo) ? 'Correct' : `Incorrect, should be ${hex4(expectedChecksum(b, start, length, 6, pseudo))}`;
+    check = checksumVerdict(tr, verifies(b, start, length, pseudo), () => expectedChecksum(b, start, length, 6, pseudo));
   }
   const kids: Field[] = [
     field('udp.srcport', 'Source Port', start, 2, sp),
     field('udp.dstport', 'Destination Port', start + 2, 2, dp),
-    field('udp.length', 'Length', start + 4, 2, length, 'Header and data, in bytes'),
+    field('udp.length', 'Length', start + 4, 2, length, tr('dissect.headerAndData')),
     field('udp.checksum', 'Checksum', start + 6, 2, hex4(csum), check),
     ...problems,
   ];

@@ -15,6 +15,7 @@ import { Redraw } from '../../lib/redraw.svelte';
 import { DEFAULT_BYTE_BUDGET, DEFAULT_ROWS, Dir, PacketStore } from '../../lib/packets/store';
 import { RowView } from '../../lib/packets/view';
 import { dissect, type Dissection } from '../../lib/dissect';
+import { i18n, t } from '../../lib/i18n/i18n.svelte';
 import { writePcap } from '../../../worker/trace/pcap';
 import { formatIpv4 } from '../../../worker/wire/addr';
 import type { FateMark } from '../conditioner/types';
@@ -223,7 +224,12 @@ export class PacketsState {
 
   // ---- detail ----
 
-  /** The last dissection, kept while the frame and what is known about it stay the same (so hover state survives new batches). */
+  /**
+   * The last dissection, kept while the frame, what is known about it and the
+   * language stay the same (so hover state survives new batches). The locale
+   * is in the key and read here, so a language switch re-runs this getter
+   * (and the $derived that reads it) and re-dissects with the new `t`.
+   */
   private dissected: { key: string; dissection: Dissection } | undefined;
 
   get detail(): { abs: number; row: ShownRow; dissection: Dissection | undefined } | undefined {
@@ -235,12 +241,16 @@ export class PacketsState {
     const row = this.rowOf(abs);
     if (!st.hasBytes(abs)) return { abs, row, dissection: undefined };
     const shift = st.wshift[s]!;
-    const key = `${abs}/${shift}/${st.expert[s]}/${st.cause[s]}/${st.dupAck[s]}`;
+    const key = `${abs}/${shift}/${st.expert[s]}/${st.cause[s]}/${st.dupAck[s]}/${i18n.locale}`;
     if (this.dissected?.key !== key) {
-      const dissection = dissect(st.frame(abs)!.slice(), {
-        windowShift: shift >= 0 ? shift : undefined,
-        expert: st.expert[s] ? { flags: st.expert[s]!, cause: st.causeOf(s), dupAck: st.dupAck[s] || undefined } : undefined,
-      });
+      const dissection = dissect(
+        st.frame(abs)!.slice(),
+        {
+          windowShift: shift >= 0 ? shift : undefined,
+          expert: st.expert[s] ? { flags: st.expert[s]!, cause: st.causeOf(s), dupAck: st.dupAck[s] || undefined } : undefined,
+        },
+        t,
+      );
       this.dissected = { key, dissection };
     }
     return { abs, row, dissection: this.dissected.dissection };
