@@ -4,6 +4,7 @@
  */
 
 import { Host, type HostConfig } from '../../worker/host';
+import { parseIpv4 } from '../../worker/wire/addr';
 import { Rng } from '../../worker/sim/rng';
 import { Scheduler } from '../../worker/sim/scheduler';
 import { Tracer, type TraceEvent } from '../../worker/trace/events';
@@ -73,6 +74,25 @@ export function pair(opts: { seed?: number; delayMs?: number; mtu?: number } = {
     opts,
   );
   return Object.assign(net, { a: net.host('alice'), b: net.host('bob') });
+}
+
+/**
+ * alice connects to bob's port 7000 over a 1 ms link, then both close in
+ * order (alice first; bob when the FIN arrives) and alice waits out TIME_WAIT:
+ * every state of the ordinary life of a connection, on both sides.
+ */
+export function orderlyConnection(): Net & { a: Host; b: Host } {
+  const net = pair({ delayMs: 1 });
+  const l = net.b.tcp.listen(7000);
+  l.onConnection = () => {
+    const s = l.accept()!;
+    s.onEnd = () => s.close();
+  };
+  const c = net.a.tcp.connect(parseIpv4('10.0.0.2')!, 7000);
+  net.run(20);
+  c.close();
+  net.run(2 * c.config.mslMs + 100);
+  return net;
 }
 
 /**

@@ -13,7 +13,7 @@ import { EDGES } from '../../../src/panels/fsm/fsm-model';
 import { causeKey, causeText } from '../../../src/lib/i18n/cause-text';
 import { en, type Messages } from '../../../src/lib/i18n/en';
 import { zhCN } from '../../../src/lib/i18n/zh-CN';
-import { pair } from '../../helpers/lan';
+import { orderlyConnection, pair } from '../../helpers/lan';
 
 const ip = (s: string) => parseIpv4(s)!;
 const inEnglish = (cause: string) => causeText(cause, (key) => en[key]);
@@ -61,16 +61,7 @@ describe('state-change causes', () => {
 
   it('the causes real connections trace are all known, in English exactly as traced', () => {
     // A connection opened and closed in order, on both sides, through TIME_WAIT.
-    const net = pair({ delayMs: 1 });
-    const l = net.b.tcp.listen(7000);
-    l.onConnection = () => {
-      const s = l.accept()!;
-      s.onEnd = () => s.close();
-    };
-    const c = net.a.tcp.connect(ip('10.0.0.2'), 7000);
-    net.run(20);
-    c.close();
-    net.run(2 * c.config.mslMs + 100);
+    const net = orderlyConnection();
     // A refused one and a reset one.
     const refused = net.a.tcp.connect(ip('10.0.0.2'), 5555);
     refused.onError = () => {};

@@ -7,22 +7,13 @@ import { describe, expect, it } from 'vitest';
 import { parseIpv4 } from '../../../worker/wire/addr';
 import type { TcpEvent } from '../../../worker/trace/events';
 import { EDGES, FsmModel, NODES, edgeFor, nodeFor } from '../../../src/panels/fsm/fsm-model';
-import { pair } from '../../helpers/lan';
+import { orderlyConnection, pair } from '../../helpers/lan';
 
 const ip = (s: string) => parseIpv4(s)!;
 
 describe('state diagram edges', () => {
   it('maps the handshake and the four-way close of a real connection onto the figure, each side on its own path', () => {
-    const net = pair({ delayMs: 1 });
-    const l = net.b.tcp.listen(7000);
-    l.onConnection = () => {
-      const s = l.accept()!;
-      s.onEnd = () => s.close();
-    };
-    const c = net.a.tcp.connect(ip('10.0.0.2'), 7000);
-    net.run(20);
-    c.close();
-    net.run(2 * c.config.mslMs + 100);
+    const net = orderlyConnection();
     const m = new FsmModel();
     m.apply(net.events);
     const alice = m.list().find((h) => h.host === 'alice')!;
