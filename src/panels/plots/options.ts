@@ -49,6 +49,32 @@ export function seqOptions(width: number, height: number, c: Colour, getData: ()
     { label: labels.ack, stroke: c('--ack'), width: 1.5, paths: stepped, spanGaps: true, points: { show: false }, value: fmt },
     { label: labels.window, stroke: c('--fate-changed'), width: 1, dash: [4, 3], paths: stepped, spanGaps: true, points: { show: false }, value: fmt },
   );
+  // The y range follows the segments and the ACK line in view. The window edge may sit far above
+  // them (a 256 KB window over a 4 KB exchange would squash the data into one pixel row): it is
+  // included only up to twice the data's top, and runs off the chart beyond.
+  o.scales = {
+    ...o.scales,
+    y: {
+      range: (u, dataMin, dataMax) => {
+        let lo = Infinity;
+        let hi = -Infinity;
+        for (const si of [1, 2]) {
+          const ys = u.data[si];
+          const [i0, i1] = u.series[si]?.idxs ?? [0, (ys?.length ?? 1) - 1];
+          for (let i = i0; ys && i <= i1; i++) {
+            const v = ys[i];
+            if (v == null) continue;
+            if (v < lo) lo = v;
+            if (v > hi) hi = v;
+          }
+        }
+        if (hi === -Infinity) return [dataMin ?? 0, Math.max(1, dataMax ?? 1)];
+        const top = Math.min(dataMax ?? hi, Math.max(hi, 2 * hi - lo));
+        const pad = Math.max(1, (top - lo) * 0.05);
+        return [Math.max(0, lo - pad), top + pad];
+      },
+    },
+  };
   const segColour = c('--accent');
   const retxColour = c('--fate-lost');
   const sackColour = c('--fate-changed');
