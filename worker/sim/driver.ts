@@ -36,6 +36,14 @@ export type DriverMode = 'running' | 'paused';
 
 export const MIN_SPEED = 0.01;
 export const MAX_SPEED = 1;
+/**
+ * Longest pass of events, wall ms, before the driver yields to its host (a 0 ms
+ * timer) and goes on. When the stack is slower than real time (a bulk transfer
+ * on an unlimited link) each pass would otherwise have more to catch up than
+ * the last and run for seconds: no trace batch would leave (the ~16 ms flush is
+ * a host timer too), no acknowledgement from the page, no input would get in.
+ */
+export const SLICE_MS = 10;
 
 export interface DriverState {
   mode: DriverMode;
@@ -234,17 +242,29 @@ export class RealtimeDriver {
    * stack time the firing wall timer was armed for: (wall - anchor) * speed can come
    * out an ulp short of it (or the host may fire a little early), and the event must
    * run anyway rather than re-arm a zero-delay timer. Never moves backwards: events
-   * due at the scheduler's current time always run.
+   * due at the scheduler's current time always run. Returns true when the pass was
+   * cut short after SLICE_MS (stack time then stays at the last event run, behind).
    */
-  private catchUp(dueAt = -Infinity): void {
-    if (this.pumping) return;
+  private catchUp(dueAt = -Infinity): boolean {
+    if (this.pumping) return false;
     this.pumping = true;
     try {
+      const s = this.scheduler;
       const t0 = this.wall.now();
-      const limit = Math.max(this.stackTimeNow(), this.scheduler.now, dueAt);
-      const ran = this.scheduler.runUntil(limit);
+      const limit = Math.max(this.stackTimeNow(), s.now, dueAt);
+      let ran = 0;
+      let cut = false;
+      while (s.runNext(limit)) {
+        // The wall clock every 16 events: cheap next to the events themselves.
+        if ((++ran & 15) === 0 && this.wall.now() - t0 >= SLICE_MS) {
+          cut = true;
+          break;
+        }
+      }
+      if (!cut) s.runUntil(limit); // nothing left due: the clock moves up to `limit`
       if (ran > 0) this.busyMs += this.wall.now() - t0;
       if (ran > 0) this.onAfterRun?.();
+      return cut;
     } finally {
       this.pumping = false;
     }
@@ -253,19 +273,28 @@ export class RealtimeDriver {
   private pump(dueAt?: Time): void {
     if (this.pumping) return; // an event that injects input is handled by the outer pump
     if (this._mode === 'running' && this._throttled) return; // held: nothing runs, no timer (throttle() cancelled it)
-    this.catchUp(dueAt);
+    const cut = this.catchUp(dueAt);
     if (this._mode === 'running' && this._throttled) return; // an event asked for a hold: arm nothing
     const next = this._mode === 'running' ? this.scheduler.nextAt() : undefined;
     if (next === undefined) {
       this.cancelWallTimer();
       return;
     }
+    if (cut) {
+      // Behind the wall clock: let the host run its other tasks (trace flushes, the page's answers, input), then go on.
+      this.arm(next, 0);
+      return;
+    }
     // A wall timer already armed for this instant or an earlier one stays. Input arrives with every
     // frame from the link and each one pumps; re-arming each time cost more than the early wake-up it
     // saves (that wake-up only pumps and arms again, for the real next event).
     if (this.handle !== undefined && this.armedFor !== undefined && this.armedFor <= next) return;
+    this.arm(next, Math.max(0, (next - this.scheduler.now) / this._speed));
+  }
+
+  /** Arms the one host timer for the event due at stack time `next`, `delay` wall ms from now. */
+  private arm(next: Time, delay: number): void {
     this.cancelWallTimer();
-    const delay = Math.max(0, (next - this.scheduler.now) / this._speed);
     this.armedFor = next;
     this.handle = this.wall.setTimer(() => {
       this.handle = undefined;

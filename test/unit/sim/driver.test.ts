@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { MAX_SPEED, MIN_SPEED, RealtimeDriver, type WallClock } from '../../../worker/sim/driver';
+import { MAX_SPEED, MIN_SPEED, RealtimeDriver, SLICE_MS, type WallClock } from '../../../worker/sim/driver';
 import { Scheduler } from '../../../worker/sim/scheduler';
 
 /**
@@ -369,6 +369,27 @@ describe('RealtimeDriver', () => {
     // Paused, the anchor stays: stack time stops, and stepped events fall where the running clock would have put them.
     driver.pause();
     expect(driver.state().anchor).toEqual(s.anchor);
+  });
+});
+
+describe('RealtimeDriver: a stack slower than real time', () => {
+  it(`yields to its host after ${SLICE_MS} ms of events in one pass and goes on at once, without moving the clock past events not run`, () => {
+    const { scheduler, wall, driver } = setup();
+    const order: number[] = [];
+    // 1,000 events due at once, each taking 0.1 ms of wall time: 100 ms of work.
+    for (let i = 0; i < 1000; i++) scheduler.at(0, () => (order.push(i), (wall.time += 0.1)));
+    const passes: number[] = [];
+    driver.onAfterRun = () => passes.push(order.length - passes.reduce((a, b) => a + b, 0));
+    driver.run();
+    expect(passes).toHaveLength(1);
+    expect(passes[0]).toBeGreaterThanOrEqual(SLICE_MS / 0.1);
+    expect(passes[0]).toBeLessThanOrEqual(SLICE_MS / 0.1 + 16); // the wall clock is read every 16 events
+    expect(scheduler.now).toBe(0); // behind the wall clock, not jumped ahead of the waiting events
+    expect(wall.pendingDue()).toEqual([wall.time]); // a 0 ms host timer: the host runs its other tasks first
+    for (let i = 0; i < 100 && order.length < 1000; i++) wall.advance(20);
+    expect(order).toEqual([...Array(1000).keys()]);
+    expect(passes.length).toBeGreaterThanOrEqual(9);
+    expect(Math.max(...passes)).toBeLessThanOrEqual(SLICE_MS / 0.1 + 16);
   });
 });
 
