@@ -1,7 +1,9 @@
 /**
  * The worker's API as seen by the UI through comlink. Every method is a command
  * into the stack or a snapshot out of it; trace events flow out in batches via
- * the listener the UI registers (at most one batch per frame, see main.ts).
+ * the listener the UI registers (at most one batch per frame, see main.ts). In
+ * solo mode the stack waits while the page has too many of them unhandled
+ * (BACKPRESSURE).
  *
  * Plain data only crosses the boundary: numbers, strings, arrays, Uint8Arrays.
  */
@@ -26,8 +28,36 @@ import type { ConditionerSettings, FateCounters, FrameAction, FrameFilter, InFli
  * `since`: when the batch's oldest event was emitted, in ms on the shared wall
  * clock (the injected `sharedNow`: the high-resolution wall clock, the same in the worker and
  * the page), so the page can measure how far behind the stack its display runs.
+ * Through comlink (the page's handler is a Comlink.proxy) the call returns a
+ * promise that settles once the page's handler has run: solo mode's
+ * backpressure counts the batches not yet settled. A plain function's result is ignored.
  */
 export type TraceBatchListener = (batch: TraceEvent[], since: number) => void;
+
+/**
+ * Solo mode's backpressure: trace batches posted to the page and not yet
+ * handled there wait in the page's message queue (memory) and are display lag.
+ * Above HOLD_* the stack's clock is held (RealtimeDriver.throttle) until the
+ * page is down to RELEASE_* again. Pair mode never holds: its peer runs in real time.
+ */
+export const BACKPRESSURE = {
+  /**
+   * A page that keeps up handles each batch (one per ~16 ms flush) within a frame:
+   * 1 or 2 in flight. 4 leaves room for a long frame (a GC, a heavy redraw) and
+   * still means at most ~64 ms of batches queued.
+   */
+  holdBatches: 4,
+  /**
+   * Caps what the queue holds however the stack batches: a batch of a fast
+   * transfer is ~1,000 frames of 1,514 bytes (~1.5 MiB) or more; 8 MiB is a few.
+   */
+  holdBytes: 8 * 1024 * 1024,
+  /** Released at half: some slack, so the clock does not stutter on and off at every batch. */
+  releaseBatches: 2,
+  releaseBytes: 4 * 1024 * 1024,
+  /** Rough size of one event's object structured-cloned and rebuilt in the page, besides its frame bytes. */
+  eventBytes: 256,
+} as const;
 export type SocketBatchListener = (batch: SocketTableEvent[]) => void;
 
 /**
@@ -153,6 +183,31 @@ export function createApi(io: ApiIo): WiretabApi {
   let flushPending = false;
   let unsubscribe: (() => void)[] = [];
   let closePort: (() => void) | undefined;
+  /** Trace batches posted to the page and not yet handled there, and their rough bytes (BACKPRESSURE). */
+  let inFlightBatches = 0;
+  let inFlightBytes = 0;
+  let holding = false;
+
+  /** Only a solo lab is held: a pairing's peer runs in real time and would see a stalled stack. */
+  const applyHold = () => {
+    if (lab?.mode.kind === 'solo') lab.driver.throttle(holding);
+  };
+  const posted = (bytes: number) => {
+    inFlightBatches++;
+    inFlightBytes += bytes;
+    if (!holding && (inFlightBatches > BACKPRESSURE.holdBatches || inFlightBytes > BACKPRESSURE.holdBytes)) {
+      holding = true;
+      applyHold();
+    }
+  };
+  const handled = (bytes: number) => {
+    inFlightBatches--;
+    inFlightBytes -= bytes;
+    if (holding && inFlightBatches <= BACKPRESSURE.releaseBatches && inFlightBytes <= BACKPRESSURE.releaseBytes) {
+      holding = false;
+      applyHold();
+    }
+  };
 
   const flush = () => {
     flushPending = false;
@@ -160,7 +215,17 @@ export function createApi(io: ApiIo): WiretabApi {
       const out = vars.take(batch);
       batch = [];
       const packed = packFrames(out);
-      listener(packed.buffer ? Comlink.transfer(packed.events, [packed.buffer]) : packed.events, batchSince);
+      // Measured before the call: transferring detaches the buffer.
+      const bytes = (packed.buffer?.byteLength ?? 0) + packed.events.length * BACKPRESSURE.eventBytes;
+      const done = listener(packed.buffer ? Comlink.transfer(packed.events, [packed.buffer]) : packed.events, batchSince) as unknown;
+      // Batches keep flowing as they come (none held back here); a rejection (the page's handler threw) counts as handled.
+      if (isThenable(done)) {
+        posted(bytes);
+        done.then(
+          () => handled(bytes),
+          () => handled(bytes),
+        );
+      }
     }
     if (socketBatch.length > 0 && socketListener) {
       const out = socketBatch;
@@ -197,6 +262,8 @@ export function createApi(io: ApiIo): WiretabApi {
         schedule();
       }),
     ];
+    // The page's queue outlives a lab: a new solo lab starts held if it is still full.
+    applyHold();
     next.start();
     return next.describeHosts();
   };
@@ -289,6 +356,10 @@ export function createApi(io: ApiIo): WiretabApi {
     inFlight: (host) => need().inFlight(host),
     act: (host, id, action) => need().act(host, id, action),
   };
+}
+
+function isThenable(x: unknown): x is PromiseLike<unknown> {
+  return typeof x === 'object' && x !== null && typeof (x as { then?: unknown }).then === 'function';
 }
 
 /** What the page posts on the frame port; anything else is ignored (the page is ours, but be strict). */

@@ -16,6 +16,27 @@ export interface LagStats {
   max: number;
 }
 
+/**
+ * Whether the stack was held for the display lately (solo mode's backpressure:
+ * DriverState.throttled and throttledMs), from the clock as the page polls it a
+ * few times a second. A hold is often shorter than the time between two polls,
+ * so growth of throttledMs counts too, and a hold seen within `windowMs` keeps
+ * the note up (rather than flickering on and off at each poll).
+ */
+export class HoldWatch {
+  private lastMs = 0;
+  private seenAt = Number.NEGATIVE_INFINITY;
+
+  constructor(private readonly windowMs = 2000) {}
+
+  /** The clock as polled at `now` (ms); true while a note should say the stack is held. */
+  update(now: number, clock: { mode: string; throttled: boolean; throttledMs: number }): boolean {
+    if ((clock.throttled && clock.mode === 'running') || clock.throttledMs > this.lastMs) this.seenAt = now;
+    this.lastMs = clock.throttledMs; // a new lab starts from 0 again
+    return clock.mode === 'running' && now - this.seenAt <= this.windowMs;
+  }
+}
+
 export class LagMeter {
   private readonly at: Float64Array;
   private readonly lag: Float64Array;

@@ -3,7 +3,7 @@
  * without a worker. Time only moves when the test moves it.
  */
 import { describe, expect, it } from 'vitest';
-import { createApi } from '../../worker/api';
+import { BACKPRESSURE, createApi, type WiretabApi } from '../../worker/api';
 import type { TraceEvent } from '../../worker/trace/events';
 import type { PingEvent } from '../../worker/net/ping';
 import { parsePcap } from '../../worker/trace/pcap';
@@ -394,5 +394,130 @@ describe('worker API (pair mode): trace batches under load', () => {
     const cwnds = new Set(alices.flat().filter((e): e is Vars => e.type === 'tcp' && e.what === 'vars').map((e) => e.cwnd));
     expect(cwnds.size).toBeGreaterThan(20);
     expect(alice.last.sndUna).toBe(alice.last.sndMax);
+  });
+});
+
+/**
+ * A page that has not handled its batches yet: the listener's promise (comlink's,
+ * in the browser) settles only when the test says so.
+ */
+function slowPage(api: WiretabApi) {
+  const waiting: { resolve: () => void; frames: number }[] = [];
+  api.onTrace((batch) => {
+    let resolve!: () => void;
+    const p = new Promise<void>((r) => (resolve = r));
+    waiting.push({ resolve, frames: batch.filter((e) => e.type === 'frame').length });
+    return p as unknown as void; // what a Comlink.proxy'd handler returns through the worker's side
+  });
+  /** The page handles the oldest `n` batches (and the worker hears of it). */
+  const handle = async (n: number) => {
+    waiting.splice(0, n).forEach((w) => w.resolve());
+    await Promise.resolve();
+    await Promise.resolve();
+  };
+  return { waiting, handle };
+}
+
+describe('worker API (solo mode): backpressure from the display', () => {
+  it('holds the stack once more than 4 batches wait in the page, releases at 2, and the stack time does not jump', async () => {
+    const { wall, api, flushAll } = setup();
+    const page = slowPage(api);
+    api.startSolo(5);
+    wall.advance(10);
+    const run = api.bulk('alice', '10.0.0.2', 9, 10 * 1024 * 1024, 'discard', () => {});
+    // Small batches (1 ms of wall each) so the batch count, not the bytes, is what trips the hold.
+    for (let i = 0; i < BACKPRESSURE.holdBatches; i++) {
+      wall.advance(1);
+      flushAll();
+    }
+    expect(page.waiting).toHaveLength(BACKPRESSURE.holdBatches);
+    expect(api.state().throttled).toBe(false);
+    wall.advance(1);
+    flushAll();
+    expect(page.waiting).toHaveLength(BACKPRESSURE.holdBatches + 1);
+    const at = api.state();
+    expect(at).toMatchObject({ mode: 'running', throttled: true });
+    // Held: the wall clock moves, the stack does not, and nothing more is traced.
+    wall.advance(1000);
+    flushAll();
+    expect(api.state().now).toBe(at.now);
+    expect(api.state().throttledMs).toBe(1000);
+    expect(page.waiting).toHaveLength(BACKPRESSURE.holdBatches + 1);
+    // The page catches up: 3 still waiting is not yet enough, 2 is.
+    await page.handle(2);
+    expect(api.state().throttled).toBe(true);
+    await page.handle(1);
+    expect(api.state()).toMatchObject({ throttled: false, now: at.now }); // continues from where it stopped
+    wall.advance(3);
+    expect(api.state().now).toBeCloseTo(at.now + 3, 9);
+    // The page keeps up from here (each batch handled before the next flush): the transfer completes.
+    let finished = false;
+    void run.then(() => (finished = true));
+    for (let i = 0; i < 1000 && !finished; i++) {
+      wall.advance(16);
+      flushAll();
+      await page.handle(page.waiting.length);
+    }
+    expect(await run).toMatchObject({ ok: true, sent: 10 * 1024 * 1024 });
+    expect(api.state().throttled).toBe(false);
+  });
+
+  it('holds on bytes too: one batch of more than 8 MiB of frames is enough', async () => {
+    const { wall, api, flushAll } = setup();
+    const page = slowPage(api);
+    api.startSolo(5);
+    wall.advance(10);
+    flushAll();
+    await page.handle(page.waiting.length);
+    void api.bulk('alice', '10.0.0.2', 9, 100 * 1024 * 1024, 'discard', () => {});
+    wall.advance(100); // an unlimited solo link moves over ten MB in that time: one big batch
+    flushAll();
+    expect(page.waiting).toHaveLength(1);
+    expect(page.waiting[0]!.frames * 1514).toBeGreaterThan(BACKPRESSURE.holdBytes);
+    expect(api.state().throttled).toBe(true);
+    await page.handle(1);
+    expect(api.state().throttled).toBe(false);
+  });
+
+  it("the person's pause and step keep working while held; a new solo lab starts held while the page's queue is full", async () => {
+    const { wall, api, flushAll } = setup();
+    const page = slowPage(api);
+    api.startSolo(5);
+    wall.advance(10);
+    void api.bulk('alice', '10.0.0.2', 9, 10 * 1024 * 1024, 'discard', () => {});
+    for (let i = 0; i <= BACKPRESSURE.holdBatches; i++) {
+      wall.advance(1);
+      flushAll();
+    }
+    expect(api.state().throttled).toBe(true);
+    expect(api.pause()).toMatchObject({ mode: 'paused', throttled: true });
+    const before = api.state().eventsRun;
+    expect(api.step().eventsRun).toBe(before + 1);
+    expect(api.run()).toMatchObject({ mode: 'running', throttled: true });
+    // Restarting solo mode while the page still has batches to handle.
+    api.startSolo(6);
+    wall.advance(100);
+    expect(api.state()).toMatchObject({ throttled: true, eventsRun: 0 });
+    await page.handle(page.waiting.length);
+    wall.advance(100);
+    expect(api.state().throttled).toBe(false);
+    expect(api.state().eventsRun).toBeGreaterThan(0); // booted
+  });
+});
+
+describe('worker API (pair mode): no backpressure', () => {
+  it('never holds: the peer runs in real time, however many batches the page has not handled', async () => {
+    const { wall, a, flushAll } = pairedUp();
+    const page = slowPage(a);
+    const run = a.bulk('alice', '10.0.0.2', 9, 4 * 1024 * 1024, 'discard', () => {});
+    const start = a.state().now;
+    for (let i = 0; i < 100; i++) {
+      wall.advance(20);
+      flushAll();
+    }
+    expect(page.waiting.length).toBeGreaterThan(BACKPRESSURE.holdBatches * 2);
+    expect(await run).toMatchObject({ ok: true });
+    expect(a.state()).toMatchObject({ throttled: false, throttledMs: 0 });
+    expect(a.state().now - start).toBeCloseTo(2000, 6);
   });
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { LagMeter } from '../../src/lib/lag';
+import { HoldWatch, LagMeter } from '../../src/lib/lag';
 
 describe('LagMeter', () => {
   it('reports median, 95th percentile and worst of the samples in its window', () => {
@@ -24,5 +24,27 @@ describe('LagMeter', () => {
     m.add(11, -3); // a clock a hair off: counted as no lag
     // Kept: 80, 90, 100 and the clamped 0 (it pushed out 70).
     expect(m.stats(12)).toEqual({ n: 4, p50: 90, p95: 100, max: 100 });
+  });
+});
+
+describe('HoldWatch', () => {
+  const clock = (mode: 'running' | 'paused', throttled: boolean, throttledMs: number) => ({ mode, throttled, throttledMs });
+
+  it('says held while the stack is held, and for a while after a hold seen only as throttledMs growing between polls', () => {
+    const w = new HoldWatch(2000);
+    expect(w.update(0, clock('running', false, 0))).toBe(false);
+    expect(w.update(250, clock('running', true, 40))).toBe(true);
+    expect(w.update(500, clock('running', false, 90))).toBe(true); // held and released between the polls
+    expect(w.update(2500, clock('running', false, 90))).toBe(true);
+    expect(w.update(2750, clock('running', false, 90))).toBe(false);
+  });
+
+  it('says nothing while paused, and starts over with a new lab (throttledMs back at 0)', () => {
+    const w = new HoldWatch(2000);
+    expect(w.update(0, clock('running', true, 10))).toBe(true);
+    expect(w.update(100, clock('paused', true, 10))).toBe(false);
+    expect(w.update(5000, clock('running', false, 10))).toBe(false);
+    expect(w.update(5250, clock('running', false, 0))).toBe(false);
+    expect(w.update(5500, clock('running', false, 5))).toBe(true);
   });
 });

@@ -180,6 +180,8 @@ export const en = {
   'solo.col.route': 'Source → Destination',
   'solo.col.info': 'Info',
   'solo.dropped': 'dropped',
+  'solo.throttled': 'Stack slowed down so the display can keep up',
+  'solo.throttledTip': 'In solo mode the simulated clock waits for the panels rather than letting them fall seconds behind: while this page is still busy with earlier frames, stack time stands still. TCP cannot tell, because its timers run on the same simulated clock. Waited so far: {seconds} s.',
 
   'sockets.failed': 'That did not work: {message}',
   'sockets.badPort': 'A port is a whole number from 1 to 65535.',

@@ -178,6 +178,8 @@ export const zhCN: Messages = {
   'solo.col.route': '源 → 目的',
   'solo.col.info': '信息',
   'solo.dropped': '已丢弃',
+  'solo.throttled': '协议栈放慢了脚步，好让界面跟上',
+  'solo.throttledTip': '在单机模式下，模拟时钟会等面板跟上，而不是让它们落后好几秒：这个页面还在忙着处理之前的帧时，协议栈时间就停着不走。TCP 察觉不到，因为它的定时器也走在同一个模拟时钟上。到目前为止共等了 {seconds} 秒。',
 
   'sockets.failed': '操作失败：{message}',
   'sockets.badPort': '端口号是 1 到 65535 之间的整数。',

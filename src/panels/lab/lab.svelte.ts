@@ -15,7 +15,7 @@ import type { SocketTableEvent } from '../../../worker/apps/socket-table';
 import { HOST_SPECS } from '../../../worker/host-plan';
 import type { PingEvent } from '../../../worker/net/ping';
 import { ConditionerState } from '../conditioner/conditioner.svelte';
-import { LagMeter, type LagStats } from '../../lib/lag';
+import { HoldWatch, LagMeter, type LagStats } from '../../lib/lag';
 import type { PeerEvent } from '../../lib/peer/peer-trace';
 
 /** Now on the clock the page shares with the worker (see TraceBatchListener). */
@@ -76,6 +76,12 @@ export class LabState {
   /** How far the display runs behind the stack (ms), over the last two seconds; undefined while nothing flows. */
   displayLag = $state.raw<LagStats | undefined>(undefined);
   private readonly lagMeter = new LagMeter();
+  /**
+   * Solo mode: the stack was held lately so the display could keep up (its clock
+   * waits for the panels, see BACKPRESSURE in worker/api.ts); the clock bar says so.
+   */
+  slowedForDisplay = $state(false);
+  private readonly holdWatch = new HoldWatch();
   /** The oldest event not yet on screen (shared clock), and the animation frame that will put it there. */
   private lagSince = Number.POSITIVE_INFINITY;
   private lagFrame = 0;
@@ -242,6 +248,8 @@ export class LabState {
     const lag = this.lagMeter.stats(sharedNow());
     if (lag?.p50 !== this.displayLag?.p50 || lag?.max !== this.displayLag?.max) this.displayLag = lag;
     this.clock = await stack().state();
+    const slowed = this.holdWatch.update(performance.now(), this.clock);
+    if (slowed !== this.slowedForDisplay) this.slowedForDisplay = slowed;
   }
 
   /** A batch's events are on screen at the next animation frame: that is when its lag is measured. */

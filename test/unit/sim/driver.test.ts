@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { MAX_SPEED, MIN_SPEED, RealtimeDriver, type WallClock } from '../../../worker/sim/driver';
+import { MAX_SPEED, MIN_SPEED, RealtimeDriver, SLICE_MS, type WallClock } from '../../../worker/sim/driver';
 import { Scheduler } from '../../../worker/sim/scheduler';
 
 /**
@@ -338,7 +338,7 @@ describe('RealtimeDriver', () => {
     const { scheduler, driver } = setup();
     scheduler.at(10, () => {}, 'rto');
     driver.setSpeed(0.25);
-    expect(driver.state()).toEqual({ mode: 'paused', speed: 0.25, now: 0, pending: 1, nextAt: 10, nextLabel: 'rto', eventsRun: 0, busyMs: 0, anchor: { wall: 1000, stack: 0 } });
+    expect(driver.state()).toEqual({ mode: 'paused', speed: 0.25, now: 0, pending: 1, nextAt: 10, nextLabel: 'rto', eventsRun: 0, busyMs: 0, throttled: false, throttledMs: 0, anchor: { wall: 1000, stack: 0 } });
   });
 
   it('counts the wall time its events take (the stack\'s real processing time), not the waits between them', () => {
@@ -369,5 +369,193 @@ describe('RealtimeDriver', () => {
     // Paused, the anchor stays: stack time stops, and stepped events fall where the running clock would have put them.
     driver.pause();
     expect(driver.state().anchor).toEqual(s.anchor);
+  });
+});
+
+describe('RealtimeDriver: a stack slower than real time', () => {
+  it(`yields to its host after ${SLICE_MS} ms of events in one pass and goes on at once, without moving the clock past events not run`, () => {
+    const { scheduler, wall, driver } = setup();
+    const order: number[] = [];
+    // 1,000 events due at once, each taking 0.1 ms of wall time: 100 ms of work.
+    for (let i = 0; i < 1000; i++) scheduler.at(0, () => (order.push(i), (wall.time += 0.1)));
+    const passes: number[] = [];
+    driver.onAfterRun = () => passes.push(order.length - passes.reduce((a, b) => a + b, 0));
+    driver.run();
+    expect(passes).toHaveLength(1);
+    expect(passes[0]).toBeGreaterThanOrEqual(SLICE_MS / 0.1);
+    expect(passes[0]).toBeLessThanOrEqual(SLICE_MS / 0.1 + 16); // the wall clock is read every 16 events
+    expect(scheduler.now).toBe(0); // behind the wall clock, not jumped ahead of the waiting events
+    expect(wall.pendingDue()).toEqual([wall.time]); // a 0 ms host timer: the host runs its other tasks first
+    for (let i = 0; i < 100 && order.length < 1000; i++) wall.advance(20);
+    expect(order).toEqual([...Array(1000).keys()]);
+    expect(passes.length).toBeGreaterThanOrEqual(9);
+    expect(Math.max(...passes)).toBeLessThanOrEqual(SLICE_MS / 0.1 + 16);
+  });
+});
+
+describe('RealtimeDriver: throttle (solo mode waits for the display)', () => {
+  /** Events at stack 20, 50 and 80; running; throttled at wall 1030 (stack 30) after the first. */
+  function held() {
+    const t = setup();
+    const { scheduler, wall, driver, note } = t;
+    for (const [at, label] of [[20, 'a'], [50, 'b'], [80, 'c']] as const) scheduler.at(at, note(label));
+    driver.run();
+    wall.advance(30);
+    driver.throttle(true);
+    return t;
+  }
+
+  it('while throttled and running nothing runs, even as the wall clock passes due times, and no host timer is armed', () => {
+    const { scheduler, wall, driver, log } = held();
+    expect(log).toEqual(['a@20 wall 1020']);
+    expect(scheduler.now).toBe(30); // brought up to the instant of the hold, as pause does
+    expect(wall.timers.size).toBe(0);
+    wall.advance(500);
+    expect(log).toEqual(['a@20 wall 1020']);
+    const s = driver.state();
+    expect(s).toMatchObject({ mode: 'running', throttled: true, now: 30, pending: 2, nextAt: 50 });
+    expect(wall.timers.size).toBe(0); // state() did not pump either
+  });
+
+  it('on release stack time continues from the hold (no catching up): events run at their stack times, later on the wall', () => {
+    const { scheduler, wall, driver, log } = held();
+    wall.advance(500); // held from wall 1030 to 1530
+    driver.throttle(false);
+    expect(log).toEqual(['a@20 wall 1020']); // nothing burst out
+    expect(driver.state().now).toBe(30);
+    expect(wall.pendingDue()).toEqual([1550]); // b at 50: 20 ms of stack time after the release
+    wall.advance(19);
+    expect(log).toHaveLength(1);
+    wall.advance(1);
+    expect(log).toEqual(['a@20 wall 1020', 'b@50 wall 1550']);
+    wall.advance(40);
+    // stack time after release = stack time at hold + elapsed since release x speed
+    expect(driver.state().now).toBe(30 + 60);
+    expect(log.at(-1)).toBe('c@80 wall 1580');
+    expect(scheduler.pending).toBe(0);
+  });
+
+  it('at a slower speed the release continues at that speed', () => {
+    const { scheduler, wall, driver, log, note } = setup();
+    scheduler.at(100, note('x'));
+    driver.setSpeed(0.5);
+    driver.run();
+    wall.advance(40); // stack 20
+    driver.throttle(true);
+    wall.advance(1000);
+    driver.throttle(false); // wall 2040
+    wall.advance(100);
+    expect(driver.state().now).toBe(20 + 100 * 0.5);
+    expect(wall.pendingDue()).toEqual([2040 + (100 - 20) / 0.5]);
+    wall.advance(60);
+    expect(log).toEqual(['x@100 wall 2200']);
+  });
+
+  it('input injected while held queues as events and runs on release, at the stack time of the hold, in order', () => {
+    const { wall, driver, log, note } = held();
+    wall.advance(100);
+    driver.inject(note('frame1'));
+    wall.advance(100);
+    driver.inject(note('frame2'));
+    expect(log).toHaveLength(1);
+    expect(driver.state()).toMatchObject({ pending: 4, nextLabel: 'input' });
+    expect(wall.timers.size).toBe(0);
+    driver.throttle(false);
+    expect(log).toEqual(['a@20 wall 1020', 'frame1@30 wall 1230', 'frame2@30 wall 1230']);
+    expect(wall.pendingDue()).toEqual([1250]);
+  });
+
+  it('the person\'s controls keep their meaning: pause while held pauses, step still steps, run while held stays held until release', () => {
+    const { scheduler, wall, driver, log } = held();
+    driver.pause();
+    expect(driver.state()).toMatchObject({ mode: 'paused', throttled: true, now: 30 });
+    // Step is the person asking for one event: it runs, hold or not.
+    expect(driver.step()).toBe(true);
+    expect(log.at(-1)).toBe('b@50 wall 1030');
+    // Run while held: running, but nothing moves until the display catches up.
+    driver.run();
+    expect(driver.mode).toBe('running');
+    wall.advance(200);
+    expect(log).toHaveLength(2);
+    expect(wall.timers.size).toBe(0);
+    expect(driver.step()).toBe(false); // running: step does nothing, as ever
+    driver.throttle(false); // wall 1230, stack 50
+    expect(wall.pendingDue()).toEqual([1260]);
+    // Released while paused: nothing runs until run().
+    driver.pause();
+    driver.throttle(true);
+    driver.throttle(false);
+    wall.advance(100);
+    expect(log).toHaveLength(2);
+    expect(scheduler.now).toBe(50);
+    driver.run();
+    wall.advance(30);
+    expect(log.at(-1)).toBe('c@80 wall 1360');
+  });
+
+  it('setSpeed while held changes the speed without arming anything; the release uses it', () => {
+    const { wall, driver, log } = held();
+    driver.setSpeed(0.5);
+    expect(wall.timers.size).toBe(0);
+    wall.advance(100);
+    expect(driver.state().now).toBe(30);
+    driver.throttle(false); // wall 1130
+    expect(wall.pendingDue()).toEqual([1130 + 20 / 0.5]);
+    wall.advance(40);
+    expect(log.at(-1)).toBe('b@50 wall 1170');
+  });
+
+  it('throttledMs adds up the wall time held while running (ongoing holds included, paused time not), twice is harmless', () => {
+    const { wall, driver } = held(); // held since wall 1030
+    driver.throttle(true);
+    wall.advance(100);
+    expect(driver.state().throttledMs).toBe(100);
+    driver.throttle(false);
+    driver.throttle(false);
+    wall.advance(10);
+    expect(driver.state()).toMatchObject({ throttled: false, throttledMs: 100 });
+    driver.throttle(true);
+    wall.advance(50);
+    expect(driver.state().throttledMs).toBe(150);
+    driver.pause(); // paused: the person's wait, not the display's
+    wall.advance(1000);
+    expect(driver.state().throttledMs).toBe(150);
+    driver.run(); // still held
+    wall.advance(25);
+    expect(driver.state()).toMatchObject({ throttled: true, throttledMs: 175 });
+    driver.throttle(false);
+    wall.advance(1000);
+    expect(driver.state().throttledMs).toBe(175);
+  });
+
+  it('busyMs still counts only the events, not the holds', () => {
+    const { scheduler, wall, driver } = setup();
+    for (const at of [10, 20]) scheduler.at(at, () => (wall.time += 2));
+    driver.run();
+    wall.advance(10); // the first: 2 ms busy
+    driver.throttle(true);
+    wall.advance(500);
+    driver.throttle(false);
+    wall.advance(100);
+    expect(driver.state()).toMatchObject({ busyMs: 4, eventsRun: 2 });
+  });
+
+  it('a hold asked for from inside an event takes effect after that pass: no host timer is armed', () => {
+    const { scheduler, wall, driver, log, note } = setup();
+    scheduler.at(10, () => {
+      log.push('asks');
+      driver.throttle(true);
+    });
+    scheduler.at(10, note('same pass'));
+    scheduler.at(40, note('later'));
+    driver.run();
+    wall.advance(10);
+    expect(log).toEqual(['asks', 'same pass@10 wall 1010']);
+    expect(wall.timers.size).toBe(0);
+    wall.advance(100);
+    expect(log).toHaveLength(2);
+    driver.throttle(false);
+    wall.advance(30);
+    expect(log.at(-1)).toBe('later@40 wall 1140');
   });
 });
